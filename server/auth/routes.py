@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api import PUBLIC
+from server.auth import service
+from server.auth.guard import current_actor, login_required
+from server.auth.schemas import (BindingCodeOut, LoginIn, LogoutIn, MeOut, RefreshIn, TokenPairOut, UserCreate,
+                                 UserOut, UserQuery, UserUpdate, WeChatLoginIn)
+from server.common.schemas import page_of
+from server.errors import invalid
+from server.places.fields import FieldProblem, clean_phone
+from server.ratelimit import limiter
+from server.web import app_config, clock_now, db
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录、令牌与用户")
+
+
+def _login_limit() -> str:
+    return app_config().ratelimit_login
+
+
+@blp.route("/auth/login", methods=["POST"])
+@limiter.limit(_login_limit)
+@blp.doc(**PUBLIC)
+@blp.arguments(LoginIn)
+@blp.response(200, TokenPairOut)
+def login(data: dict[str, Any]) -> Any:
+    """Password login: a short-lived access token and a rotating refresh token"""
+    return service.login(db(), app_config(), data["username"], data["password"], clock_now())
+
+
+@blp.route("/auth/refresh", methods=["POST"])
+@limiter.limit(_login_limit)
+@blp.doc(**PUBLIC)
+@blp.arguments(RefreshIn)
+@blp.response(200, TokenPairOut)
+def refresh(data: dict[str, Any]) -> Any:
+    """Spend a refresh token for a new pair; replaying a spent one revokes the whole login"""
+    return service.refresh(db(), app_config(), data["refresh_token"], clock_now())
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@login_required()
+@blp.arguments(LogoutIn)
+@blp.response(204)
+def logout(data: dict[str, Any]) -> None:
+    service.logout(db(), current_actor(), data.get("refresh_token"), clock_now())
+
+
+@blp.route("/auth/wechat", methods=["POST"])
+@limiter.limit(_login_limit)
+@blp.doc(**PUBLIC)
+@blp.arguments(WeChatLoginIn)
+@blp.response(200, TokenPairOut)
+def wechat_login(data: dict[str, Any]) -> Any:
+    """WeChat mini-program login: wx.login code → code2Session → openid; the first time with a binding code"""
+    return service.wechat_login(db(), app_config(), data["code"], data.get("binding_code"), clock_now())
+
+
+@blp.route("/me", methods=["GET"])
+@login_required()
+@blp.response(200, MeOut)
+def me() -> Any:
+    return service.load_user(db(), current_actor().user_id)
+
+
+def _clean_user_fields(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("phone"):
+        try:
+            data["phone"] = clean_phone(data["phone"], "phone")
+        except FieldProblem as problem:
+            raise invalid(problem.field, problem.message)
+    return data
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @login_required("user:read")
+    @blp.arguments(UserQuery, location="query")
+    @blp.response(200, UserOut(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        return page_of(db(), service.users_query(current_actor(), **args), pagination_parameters)
+
+    @login_required("user:write")
+    @blp.arguments(UserCreate)
+    @blp.response(201, UserOut)
+    def post(self, data: dict[str, Any]) -> Any:
+        return service.create_user(db(), current_actor(), **_clean_user_fields(data))
+
+
+@blp.route("/users/<int:user_id>")
+class UserById(MethodView):
+    @login_required("user:read")
+    @blp.response(200, UserOut)
+    def get(self, user_id: int) -> Any:
+        return service.get_user(db(), current_actor(), user_id)
+
+    @login_required("user:write")
+    @blp.arguments(UserUpdate)
+    @blp.response(200, UserOut)
+    def patch(self, data: dict[str, Any], user_id: int) -> Any:
+        return service.update_user(db(), current_actor(), user_id, _clean_user_fields(data))
+
+
+@blp.route("/users/<int:user_id>/binding-code", methods=["POST"])
+@login_required("user:write")
+@blp.response(201, BindingCodeOut)
+def binding_code(user_id: int) -> Any:
+    """Issue a one-time WeChat binding code for a member (replaces an unused earlier one)"""
+    code, expires = service.issue_binding_code(db(), app_config(), current_actor(), user_id, clock_now())
+    return {"code": code, "expires_at": expires}

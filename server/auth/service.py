@@ -1,0 +1,272 @@
+"""Authentication and user management: passwords, token pairs, refresh rotation, WeChat binding, users."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Sequence
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.audit import service as audit
+from server.auth import tokens
+from server.auth.models import BindingCode, RefreshToken, User
+from server.auth.scope import GRANTABLE_ROLES, Actor
+from server.auth.wechat import code2session
+from server.config import Config
+from server.errors import ApiError, conflict, forbidden, invalid, not_found
+from server.org.models import Area
+
+_hasher = PasswordHasher()
+# verifying against this keeps "unknown user" as slow as "wrong password", so timing does not reveal usernames
+_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+
+MEMBER_AREA_LEVEL = "grid"
+ADMIN_AREA_LEVEL = {"township_admin": ("township",), "county_admin": ("county",),
+                    "inspector": ("county", "township")}
+BINDING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O/1/I: read over the phone
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+def _issue_pair(session: Session, config: Config, user: User, now: datetime, family_id: str | None = None) -> TokenPair:
+    refresh, refresh_hash = tokens.new_opaque_token()
+    session.add(RefreshToken(
+        user_id=user.id, family_id=family_id or str(uuid.uuid4()), token_hash=refresh_hash, issued_at=now,
+        expires_at=now + timedelta(days=config.refresh_token_days),
+    ))
+    return TokenPair(tokens.issue_access_token(config, user.id, user.role, now), refresh, config.access_token_seconds)
+
+
+def _bad_credentials() -> ApiError:
+    return ApiError(401, "invalid_credentials", "用户名或密码错误", persist=True)
+
+
+def login(session: Session, config: Config, username: str, password: str, now: datetime) -> TokenPair:
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
+    if user is None or not user.password_hash:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        audit.record(session, "auth.login_failed", "users", None, summary={"username": username[:64]})
+        raise _bad_credentials()
+    if user.locked_until and user.locked_until > now:
+        raise ApiError(403, "account_locked", "登录失败次数过多, 账号已临时锁定",
+                       {"locked_until": user.locked_until.isoformat()})
+    if not user.active:
+        raise ApiError(403, "account_disabled", "账号已停用")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        summary: dict[str, Any] = {"failures": user.failed_logins}
+        if user.failed_logins >= config.login_max_failures:
+            user.locked_until = now + timedelta(minutes=config.login_lockout_minutes)
+            user.failed_logins = 0
+            summary["locked_until"] = user.locked_until
+        audit.record(session, "auth.login_failed", "users", user.id, area_id=user.audit_area_id(), summary=summary)
+        raise _bad_credentials()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(session, "auth.login", "users", user.id, area_id=user.audit_area_id(), summary={"method": "password"})
+    return _issue_pair(session, config, user, now)
+
+
+def refresh(session: Session, config: Config, refresh_token: str, now: datetime) -> TokenPair:
+    """Rotate: the presented token is spent and a new one of the same family is issued.  A spent token presented
+    again means two parties hold it; the whole family is revoked so that the thief's copy dies too."""
+    invalid_token = ApiError(401, "refresh_invalid", "刷新令牌无效, 请重新登录", persist=True)
+    row = session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == tokens.hash_token(refresh_token)).with_for_update())
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise invalid_token
+    if row.rotated_at is not None:
+        revoke_family(session, row.family_id, now)
+        audit.record(session, "auth.refresh_reused", "users", row.user_id, summary={"family": row.family_id})
+        raise ApiError(401, "refresh_reused", "刷新令牌已被使用过, 为安全起见该登录已全部注销, 请重新登录",
+                       persist=True)
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise invalid_token
+    # the conditional UPDATE makes two concurrent refreshes of one token agree: only one sees rowcount 1
+    spent = session.execute(
+        update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.rotated_at.is_(None))
+        .values(rotated_at=now).execution_options(synchronize_session=False))
+    if spent.rowcount != 1:
+        raise invalid_token
+    return _issue_pair(session, config, user, now, family_id=row.family_id)
+
+
+def revoke_family(session: Session, family_id: str, now: datetime) -> None:
+    session.execute(update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+                    .values(revoked_at=now).execution_options(synchronize_session=False))
+
+
+def logout(session: Session, actor: Actor, refresh_token: str | None, now: datetime) -> None:
+    """Revoke the login the refresh token belongs to, or every login of the user when none is given."""
+    if refresh_token:
+        row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == tokens.hash_token(refresh_token)))
+        if row is not None and row.user_id == actor.user_id:
+            revoke_family(session, row.family_id, now)
+    else:
+        session.execute(update(RefreshToken).where(RefreshToken.user_id == actor.user_id,
+                                                   RefreshToken.revoked_at.is_(None))
+                        .values(revoked_at=now).execution_options(synchronize_session=False))
+    audit.record(session, "auth.logout", "users", actor.user_id,
+                 area_id=actor.area_ids[0] if actor.area_ids else None)
+
+
+def wechat_login(session: Session, config: Config, code: str, binding_code: str | None, now: datetime) -> TokenPair:
+    wx = code2session(config, code)
+    user = session.scalar(select(User).where(User.wechat_openid == wx.openid))
+    if user is None:
+        if not binding_code:
+            raise ApiError(403, "wechat_not_bound", "该微信尚未绑定账号, 请向乡镇管理员索取绑定码")
+        user = _redeem_binding_code(session, binding_code, wx.openid, now)
+    if not user.active:
+        raise ApiError(403, "account_disabled", "账号已停用")
+    audit.record(session, "auth.login", "users", user.id, area_id=user.audit_area_id(), summary={"method": "wechat"})
+    return _issue_pair(session, config, user, now)
+
+
+def _redeem_binding_code(session: Session, code: str, openid: str, now: datetime) -> User:
+    row = session.scalar(select(BindingCode).where(BindingCode.code_hash == tokens.hash_token(_normalize_code(code)))
+                         .with_for_update())
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise ApiError(403, "binding_code_invalid", "绑定码无效或已过期, 请向乡镇管理员重新索取", persist=False)
+    user = row.user
+    if user.wechat_openid and user.wechat_openid != openid:
+        raise conflict("wechat_already_bound", "该账号已绑定其他微信, 请联系管理员解绑")
+    row.used_at = now
+    user.wechat_openid = openid
+    try:
+        session.flush()
+    except IntegrityError:
+        raise conflict("wechat_already_bound", "该微信已绑定其他账号")
+    return user
+
+
+def _normalize_code(code: str) -> str:
+    return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+def issue_binding_code(session: Session, config: Config, actor: Actor, user_id: int, now: datetime) -> tuple[str, datetime]:
+    user = get_user(session, actor, user_id)
+    code = "".join(secrets.choice(BINDING_ALPHABET) for _ in range(8))
+    expires = now + timedelta(hours=config.wechat_binding_code_hours)
+    # a new code replaces any earlier unused one
+    session.execute(update(BindingCode).where(BindingCode.user_id == user.id, BindingCode.used_at.is_(None))
+                    .values(used_at=now).execution_options(synchronize_session=False))
+    session.add(BindingCode(user_id=user.id, code_hash=tokens.hash_token(code), issued_by_id=actor.user_id or None,
+                            expires_at=expires))
+    audit.record(session, "users.binding_code_issued", "users", user.id, area_id=user.audit_area_id(),
+                 summary={"expires_at": expires})
+    return f"{code[:4]}-{code[4:]}", expires
+
+
+def load_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+# --- users -------------------------------------------------------------------------------------------------------
+
+def _user_in_scope(actor: Actor, user: User) -> bool:
+    return bool(user.areas) and all(actor.covers(a.path) for a in user.areas)
+
+
+def users_query(actor: Actor, *, role: str | None = None, area_id: int | None = None,
+                q: str | None = None) -> Select[tuple[User]]:
+    stmt = select(User).where(
+        User.id.in_(select(User.id).join(User.areas).where(actor.area_clause(Area.path))))
+    if role:
+        stmt = stmt.where(User.role == role)
+    if area_id is not None:
+        stmt = stmt.where(User.id.in_(select(User.id).join(User.areas).where(Area.id == area_id)))
+    if q:
+        stmt = stmt.where(User.username.contains(q, autoescape=True) | User.display_name.contains(q, autoescape=True))
+    return stmt.order_by(User.id)
+
+
+def get_user(session: Session, actor: Actor, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not _user_in_scope(actor, user):
+        raise not_found("用户")
+    return user
+
+
+def _check_role_and_areas(session: Session, actor: Actor, role: str, area_ids: Iterable[int]) -> list[Area]:
+    if role not in GRANTABLE_ROLES.get(actor.role, frozenset()):
+        raise forbidden("无权授予该角色")
+    ids = list(dict.fromkeys(area_ids))
+    if not ids:
+        raise invalid("area_ids", "至少需要一个辖区")
+    areas = list(session.scalars(select(Area).where(Area.id.in_(ids))))
+    found = {a.id: a for a in areas}
+    for area_id in ids:
+        if area_id not in found or not actor.covers(found[area_id].path):
+            raise invalid("area_ids", f"辖区 {area_id} 不存在或不在您的管辖范围内")
+    allowed = (MEMBER_AREA_LEVEL,) if role == "member" else ADMIN_AREA_LEVEL[role]
+    for area in areas:
+        if area.level not in allowed:
+            raise invalid("area_ids", f"{role} 的辖区必须是 {'/'.join(allowed)} 级")
+    if role != "member" and len(areas) != 1:
+        raise invalid("area_ids", "管理员只能有一个辖区")
+    return [found[i] for i in ids]
+
+
+def create_user(session: Session, actor: Actor, *, username: str, display_name: str, role: str,
+                area_ids: Sequence[int], password: str | None = None, phone: str | None = None) -> User:
+    areas = _check_role_and_areas(session, actor, role, area_ids)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise conflict("username_taken", "用户名已存在")
+    user = User(username=username, display_name=display_name, role=role, phone=phone, areas=areas,
+                password_hash=hash_password(password) if password else None)
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise conflict("username_taken", "用户名已存在")
+    return user
+
+
+def update_user(session: Session, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
+    user = get_user(session, actor, user_id)
+    if user.role not in GRANTABLE_ROLES.get(actor.role, frozenset()):
+        raise forbidden("无权修改该用户")
+    if "role" in changes or "area_ids" in changes:
+        role = changes.get("role", user.role)
+        area_ids = changes.get("area_ids", [a.id for a in user.areas])
+        user.areas = _check_role_and_areas(session, actor, role, area_ids)
+        user.role = role
+    for key in ("display_name", "phone", "active"):
+        if key in changes:
+            setattr(user, key, changes[key])
+    if "password" in changes:
+        user.password_hash = hash_password(changes["password"])
+        user.failed_logins = 0
+        user.locked_until = None
+    if changes.get("unlock"):
+        user.failed_logins = 0
+        user.locked_until = None
+    if changes.get("unbind_wechat"):
+        user.wechat_openid = None
+    session.flush()
+    return user

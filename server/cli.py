@@ -1,0 +1,165 @@
+"""The ``gridpatrol`` command: serve, db upgrade, demo, create-admin, places import."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.orm import Session
+
+from server.config import VAR_DIR, Config
+
+
+def _create_app() -> Any:
+    from server.app import create_app
+    return create_app(Config.from_env())
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """gridpatrol — 网格化安全巡查"""
+
+
+def _session() -> Session:
+    from server.audit.service import CLI, set_context
+    session = current_app.extensions["gridpatrol.sessionmaker"]()
+    set_context(session, CLI)
+    return session
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Serve with the threaded development server (production: gunicorn, see README)."""
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations."""
+    from server.migrate import upgrade
+    engine = current_app.extensions["gridpatrol.engine"]
+    with engine.begin() as conn:
+        upgrade(connection=conn, revision=revision)
+    click.echo("database is up to date")
+
+
+@main.command("demo")
+@click.option("--scale", type=click.Choice(["demo", "county"]), default="demo", show_default=True)
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--if-empty", is_flag=True, help="do nothing when the database already has areas")
+@click.option("--accounts-file", type=click.Path(path_type=Path), default=VAR_DIR / "demo-accounts.json",
+              show_default=True)
+@with_appcontext
+def demo(scale: str, seed: int, if_empty: bool, accounts_file: Path) -> None:
+    """Seed a county with townships, villages, grids, people and places."""
+    from server import demo as demo_data
+    with _session() as session:
+        if not demo_data.is_empty(session):
+            if if_empty:
+                click.echo("database already has data; demo seeding skipped")
+                _print_accounts(accounts_file)
+                return
+            raise click.ClickException("database is not empty; demo data goes into an empty database")
+        made = demo_data.generate(session, demo_data.Scale.named(scale), seed=seed)
+        session.commit()
+    accounts_file.parent.mkdir(parents=True, exist_ok=True)
+    accounts_file.write_text(json.dumps(made.accounts, ensure_ascii=False, indent=1))
+    click.echo(f"seeded {made.county.name}: {made.grids} grids, {made.members} members, {made.places} places")
+    _print_accounts(accounts_file)
+
+
+def _print_accounts(accounts_file: Path) -> None:
+    if not accounts_file.exists():
+        return
+    accounts = json.loads(accounts_file.read_text())
+    click.echo(f"demo accounts ({len(accounts)} in {accounts_file}), for example:")
+    shown: dict[str, int] = {}
+    for a in accounts:
+        if shown.get(a["role"], 0) < 3:
+            shown[a["role"]] = shown.get(a["role"], 0) + 1
+            click.echo(f"  {a['username']:<12} {a['password']:<18} {a['role']:<15} {a['area']}")
+
+
+@main.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True, help="display name, e.g. 张伟")
+@click.option("--area-code", required=True, help="the county (or township) code the admin is responsible for")
+@click.option("--role", type=click.Choice(["county_admin", "township_admin"]), default="county_admin",
+              show_default=True)
+@click.password_option()
+@with_appcontext
+def create_admin(username: str, display_name: str, area_code: str, role: str, password: str) -> None:
+    """Create a county or township admin (the first account of a new installation)."""
+    from sqlalchemy import select
+
+    from server.auth.scope import SYSTEM
+    from server.auth.service import create_user
+    from server.errors import ApiError
+    from server.org.models import Area
+    with _session() as session:
+        area = session.scalar(select(Area).where(Area.code == area_code))
+        if area is None:
+            raise click.ClickException(f"no area with code {area_code}")
+        try:
+            user = create_user(session, SYSTEM, username=username, display_name=display_name, role=role,
+                               area_ids=[area.id], password=password)
+        except ApiError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message} {exc.detail or ''}")
+        session.commit()
+        click.echo(f"created {role} {user.username} for {area.name}")
+
+
+@main.command("create-county")
+@click.option("--code", required=True, help="6-digit administrative code")
+@click.option("--name", required=True)
+@with_appcontext
+def create_county(code: str, name: str) -> None:
+    """Create the root area of a new installation."""
+    from server.errors import ApiError
+    from server.org.service import create_county as make
+    with _session() as session:
+        try:
+            area = make(session, code=code, name=name)
+        except ApiError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message} {exc.detail or ''}")
+        session.commit()
+        click.echo(f"created county {area.name} ({area.code}), id {area.id}")
+
+
+@main.group("places")
+def places_group() -> None:
+    """Places (企业/场所)."""
+
+
+@places_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True)
+@with_appcontext
+def places_import(file: Path, dry_run: bool) -> None:
+    """Import places from a CSV or XLSX file, as the county (all areas)."""
+    from server.auth.scope import SYSTEM
+    from server.places.importer import import_places
+    with _session() as session, file.open("rb") as fh:
+        report = import_places(session, SYSTEM, fh, file.name, dry_run=dry_run)
+        session.commit()
+    click.echo(json.dumps({k: v for k, v in report.__dict__.items() if k != "errors"}, ensure_ascii=False))
+    for err in report.errors[:50]:
+        click.echo(f"  row {err.row} {err.field}: {err.message}", err=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Time: stored in UTC; a "day" or "month" is one in Asia/Shanghai, whatever the server's own time zone."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def local_day(moment: datetime) -> date:
+    """The Asia/Shanghai calendar day of an aware moment."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def day_bounds_utc(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a local day, in UTC."""
+    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
+    end = start + timedelta(days=1)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def month_bounds_utc(year: int, month: int) -> tuple[datetime, datetime]:
+    """[start, end) of a local calendar month, in UTC."""
+    start = datetime(year, month, 1, tzinfo=LOCAL_TZ)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=LOCAL_TZ)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

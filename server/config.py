@@ -1,0 +1,111 @@
+"""Configuration, read once from environment variables prefixed ``GRIDPATROL_``.
+
+Every setting has an embedded default so that ``./scripts/serve`` runs with zero setup: an SQLite file and a
+local-folder object store under ``./var/``.  Production sets the PostgreSQL URL, the S3 endpoint and real keys.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+PREFIX = "GRIDPATROL_"
+VAR_DIR = Path(os.environ.get(PREFIX + "VAR_DIR", "var")).resolve()
+
+
+def _dev_secret(name: str) -> str:
+    """A per-checkout secret kept in var/ so that restarts of the dev server keep sessions valid."""
+    path = VAR_DIR / f".{name}"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    # database
+    database_url: str = ""
+    # object store: "local" (folder under var/) or "s3" (MinIO or any S3 server through the minio SDK)
+    store: str = "local"
+    store_dir: str = ""
+    s3_endpoint: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "gridpatrol"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    # URL under which this app is reachable; signed local-store URLs are built on it
+    public_url: str = "http://127.0.0.1:8000"
+    # signs local-store URLs (HMAC)
+    url_signing_key: str = ""
+    # JWT: "kid:secret,kid2:secret2"; the first key signs, all verify (rotation)
+    jwt_keys: str = ""
+    jwt_issuer: str = "gridpatrol"
+    jwt_audience: str = "gridpatrol-api"
+    access_token_seconds: int = 900
+    refresh_token_days: int = 30
+    # lockout after repeated failed logins
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    # WeChat mini-program login (code2Session)
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_binding_code_hours: int = 72
+    # flask-limiter storage; memory:// for one process, redis://host:6379 for several app servers
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_login: str = "20 per minute"
+    # request bodies above this are refused with 413 before they are read
+    max_content_length: int = 25 * 1024 * 1024
+    log_level: str = "INFO"
+    # behind nginx or another reverse proxy: trust one X-Forwarded-For hop for client IPs
+    trust_proxy: bool = False
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Config":
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            if f.type in ("bool", bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif f.type in ("int", int):
+                values[f.name] = int(raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        cfg = cls(**values)
+        return cfg.with_defaults()
+
+    def with_defaults(self) -> "Config":
+        """Fill the embedded defaults that depend on the filesystem (only when not configured)."""
+        changes: dict[str, Any] = {}
+        if not self.database_url:
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            changes["database_url"] = f"sqlite:///{VAR_DIR / 'gridpatrol.sqlite3'}"
+        if not self.store_dir:
+            changes["store_dir"] = str(VAR_DIR / "objects")
+        if not self.url_signing_key:
+            changes["url_signing_key"] = _dev_secret("url-signing-key")
+        if not self.jwt_keys:
+            changes["jwt_keys"] = "dev:" + _dev_secret("jwt-key")
+        return replace(self, **changes) if changes else self
+
+    @property
+    def jwt_keyring(self) -> list[tuple[str, str]]:
+        """[(kid, secret), ...]; the first one signs."""
+        ring = []
+        for part in self.jwt_keys.split(","):
+            kid, sep, secret = part.strip().partition(":")
+            if not sep or not kid or not secret:
+                raise ValueError("GRIDPATROL_JWT_KEYS must look like 'kid:secret[,kid2:secret2]'")
+            ring.append((kid, secret))
+        return ring

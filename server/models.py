@@ -1,0 +1,9 @@
+"""Imports every domain's models so that metadata (Alembic, tests) sees all tables."""
+from __future__ import annotations
+
+
+def import_all() -> None:
+    import server.audit.models  # noqa: F401
+    import server.auth.models  # noqa: F401
+    import server.org.models  # noqa: F401
+    import server.places.models  # noqa: F401

@@ -1,0 +1,94 @@
+"""Per-request plumbing: one database session per request committed in one place, the clock, the store,
+request ids and JSON access logs."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy.orm import Session
+
+from server.audit.service import AuditContext, set_context
+from server.config import Config
+
+log = logging.getLogger("gridpatrol.request")
+
+
+def app_config() -> Config:
+    return current_app.extensions["gridpatrol.config"]
+
+
+def clock_now() -> datetime:
+    return current_app.extensions["gridpatrol.clock"]()
+
+
+def store() -> Any:
+    return current_app.extensions["gridpatrol.store"]
+
+
+def db() -> Session:
+    session = g.get("db_session")
+    if session is None:
+        session = current_app.extensions["gridpatrol.sessionmaker"]()
+        g.db_session = session
+        set_context(session, AuditContext(None, "anonymous", client_ip(), g.get("request_id")))
+    return session
+
+
+def client_ip() -> str | None:
+    if not has_request_context():
+        return None
+    # behind the production reverse proxy, ProxyFix (enabled by config) has already set remote_addr
+    return request.remote_addr
+
+
+def install(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400 or g.pop("commit_despite_error", False):
+                    session.commit()
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("request", extra={
+            "request_id": g.get("request_id"), "method": request.method, "path": request.path,
+            "status": response.status_code, "ms": round(elapsed_ms, 1),
+            "user_id": g.actor.user_id if g.get("actor") else None, "ip": client_ip(),
+        })
+        return response
+
+    @app.teardown_request
+    def _teardown(_exc: BaseException | None) -> None:
+        # reached with a session still open only when the view raised past every handler
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+
+
+def configure_logging(level: str) -> None:
+    from pythonjsonlogger.json import JsonFormatter
+
+    root = logging.getLogger()
+    if any(getattr(h, "_gridpatrol", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                       rename_fields={"asctime": "time", "levelname": "level"}))
+    handler._gridpatrol = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)

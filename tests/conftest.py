@@ -1,0 +1,133 @@
+"""Fixtures per real component: the database named by GRIDPATROL_TEST_DATABASE_URL (./scripts/test runs the suite
+once on PostgreSQL and once on SQLite), a clean schema per test, a clock the tests move by hand."""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from server.app import create_app
+from server.config import Config
+from server.db import Base, make_engine
+from server.models import import_all
+
+REQUIRE_SERVERS = os.environ.get("GRIDPATROL_REQUIRE_SERVERS") == "1"
+
+
+@dataclass
+class FakeClock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: Any) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+
+def _database_url() -> str:
+    url = os.environ.get("GRIDPATROL_TEST_DATABASE_URL")
+    if url:
+        return url
+    if REQUIRE_SERVERS:
+        pytest.exit("GRIDPATROL_TEST_DATABASE_URL is not set; run the suite through ./scripts/test", 2)
+    return f"sqlite:///{tempfile.mkdtemp(prefix='gridpatrol-')}/test.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return _database_url()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    from server.migrate import upgrade
+
+    import_all()
+    eng = make_engine(database_url)
+    with eng.begin() as conn:
+        if eng.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}"'))
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    with eng.begin() as conn:
+        upgrade(connection=conn)  # the suite runs on the real migrations, not create_all
+    yield eng
+    eng.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # areas reference areas; order within a table is arbitrary
+        for t in reversed(tables):
+            conn.exec_driver_sql(f'DELETE FROM "{t}"')
+        if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first():
+            conn.exec_driver_sql("DELETE FROM sqlite_sequence")
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def config(database_url: str, tmp_path: Path) -> Config:
+    return Config(
+        database_url=database_url, store="local", store_dir=str(tmp_path / "objects"),
+        public_url="http://localhost", url_signing_key="test-signing-key",
+        jwt_keys="k2:test-key-two-0123456789abcdef0123,k1:test-key-one-0123456789abcdef0123",
+        wechat_app_id="wx-test-app", wechat_app_secret="wx-test-secret", wechat_api_base="http://127.0.0.1:9",
+        ratelimit_storage_uri="memory://", ratelimit_login="1000 per minute", testing=True,
+    )
+
+
+@pytest.fixture
+def app(config: Config, clock: FakeClock, engine: Engine) -> Iterator[Any]:
+    _truncate(engine)
+    application = create_app(config, clock=clock, engine=engine)
+    yield application
+    _truncate(engine)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Any) -> Iterator[Any]:
+    from server.audit.service import CLI, set_context
+
+    s = app.extensions["gridpatrol.sessionmaker"]()
+    set_context(s, CLI)
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture
+def world(app: Any, session: Any) -> Any:
+    from tests.factories import build_world
+
+    return build_world(app, session)
