@@ -50,13 +50,17 @@ J
   # Own process group-free start: $! must be weed itself so that kill stops it.
   "$weed" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -admin.ui=false \
     -webdav=false -s3.port.iceberg=0 -s3.port.lance=0 -s3.port="$S3_PORT" -s3.config="$dir/s3.json" \
-    -master.port="$(free_port)" -volume.port="$(free_port)" -filer.port="$(free_port)" \
+    -master.port="$(free_port)" -master.port.grpc="$(free_port)" -volume.port="$(free_port)" \
+    -volume.port.grpc="$(free_port)" -filer.port="$(free_port)" -filer.port.grpc="$(free_port)" \
+    -s3.port.grpc="$(free_port)" -admin.port="$(free_port)" -admin.port.grpc="$(free_port)" \
     > "$dir/weed.log" 2>&1 &
   S3_PID=$!
   PIDS_TO_KILL+=("$S3_PID")
-  echo "$dir" > /dev/null
   for _ in $(seq 1 100); do
-    if curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/" 2>/dev/null; then
+    if .venv/bin/python -c "import socket,sys; socket.create_connection(('127.0.0.1', $S3_PORT), 0.5)" 2>/dev/null \
+       && .venv/bin/python -c "import urllib.request,sys
+try: urllib.request.urlopen('http://127.0.0.1:$S3_PORT/', timeout=1)
+except urllib.error.HTTPError: pass" 2>/dev/null; then
       echo "S3 (SeaweedFS) ready at 127.0.0.1:$S3_PORT"
       return 0
     fi
