@@ -79,6 +79,12 @@ def _changes(obj: Any, new: bool) -> dict[str, Any]:
     return out
 
 
+def _object_id(obj: Any) -> str | None:
+    # new objects get their identity key only after after_flush; the primary key attributes are already set
+    pk = inspect(obj).mapper.primary_key_from_instance(obj)
+    return None if any(v is None for v in pk) else "/".join(str(v) for v in pk)
+
+
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     pending = session.info.setdefault("audit_pending", [])
     for obj in session.new:
@@ -110,7 +116,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
             "actor_name": ctx.actor_name,
             "action": f"{obj.__tablename__}.{action}",
             "object_type": obj.__tablename__,
-            "object_id": str(inspect(obj).identity[0]) if inspect(obj).identity else None,
+            "object_id": _object_id(obj),
             "area_id": area_id,
             "summary": changes,
             "ip": ctx.ip,

@@ -52,7 +52,7 @@ class PlaceById(MethodView):
         service.delete_place(db(), current_actor(), place_id, clock_now())
 
 
-@blp.route("/import")
+@blp.route("/import", methods=["POST"])
 @login_required("place:import")
 @blp.arguments(ImportQuery, location="query")
 @blp.arguments(ImportFile, location="files")
