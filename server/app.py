@@ -61,6 +61,7 @@ def create_app(config: Config | None = None, *, clock: Clock = system_clock, sto
         "gridpatrol.sessionmaker": sessions,
         "gridpatrol.store": store,
     })
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in responses and logs
     web.install(app)
     limiter.init_app(app)
 

@@ -37,7 +37,8 @@ def _session() -> Session:
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Serve with the threaded development server (production: gunicorn, see README)."""
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    from werkzeug.serving import run_simple
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 @main.group("db")
