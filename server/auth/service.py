@@ -169,7 +169,7 @@ def _normalize_code(code: str) -> str:
 
 
 def issue_binding_code(session: Session, config: Config, actor: Actor, user_id: int, now: datetime) -> tuple[str, datetime]:
-    user = get_user(session, actor, user_id)
+    user = _get_user_to_change(session, actor, user_id)
     code = "".join(secrets.choice(BINDING_ALPHABET) for _ in range(8))
     expires = now + timedelta(hours=config.wechat_binding_code_hours)
     # a new code replaces any earlier unused one
@@ -247,10 +247,16 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
     return user
 
 
-def update_user(session: Session, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
+def _get_user_to_change(session: Session, actor: Actor, user_id: int) -> User:
+    """A user in scope whose role the actor could have granted: nobody changes a peer or a superior."""
     user = get_user(session, actor, user_id)
     if user.role not in GRANTABLE_ROLES.get(actor.role, frozenset()):
         raise forbidden("无权修改该用户")
+    return user
+
+
+def update_user(session: Session, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
+    user = _get_user_to_change(session, actor, user_id)
     if "role" in changes or "area_ids" in changes:
         role = changes.get("role", user.role)
         area_ids = changes.get("area_ids", [a.id for a in user.areas])
