@@ -13,7 +13,8 @@ from server.audit import service as audit
 from server.common.timeutil import Clock, system_clock
 from server.config import Config
 from server.db import make_engine, make_sessionmaker
-from server.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected
+from server.errors import (ApiError, handle_api_error, handle_http_exception, handle_recursion_error,
+                           handle_unexpected)
 from server.ratelimit import limiter
 from server.storage import ObjectStore, make_store
 
@@ -23,6 +24,11 @@ BLUEPRINTS = (
     "server.org.routes",
     "server.places.routes",
     "server.audit.routes",
+    "server.checklists.routes",
+    "server.patrol.routes",
+    "server.dispatch.routes",
+    "server.reports.routes",
+    "server.phone.routes",
 )
 
 
@@ -30,6 +36,7 @@ def create_app(config: Config | None = None, *, clock: Clock = system_clock, sto
                engine: Any = None) -> Flask:
     config = config or Config.from_env()
     app = Flask(__name__)
+    app.url_map.converters["int"] = web.IdConverter  # before any route: every <int:...> id is bounded
     app.config.update(
         API_TITLE=API_TITLE,
         API_VERSION=API_VERSION,
@@ -75,6 +82,7 @@ def create_app(config: Config | None = None, *, clock: Clock = system_clock, sto
 
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(RecursionError, handle_recursion_error)
     app.register_error_handler(Exception, handle_unexpected)
 
     @app.get("/")

@@ -141,6 +141,50 @@ def create_county(code: str, name: str) -> None:
         click.echo(f"created county {area.name} ({area.code}), id {area.id}")
 
 
+@main.group("checklists")
+def checklists_group() -> None:
+    """Modular checklists (模块化检查清单)."""
+
+
+@checklists_group.command("load")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="default: client_schema/checklists")
+@with_appcontext
+def checklists_load(directory: Path | None) -> None:
+    """Load checklist definitions; a loaded version never changes (bump the version instead)."""
+    from server.checklists.service import CHECKLIST_DIR, load_directory
+    with _session() as session:
+        try:
+            report = load_directory(session, directory or CHECKLIST_DIR)
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
+        session.commit()
+    click.echo(f"loaded {len(report.loaded)} checklist versions, {len(report.unchanged)} already loaded")
+
+
+@main.group("bulletin")
+def bulletin_group() -> None:
+    """Daily bulletins (每日一通报)."""
+
+
+@bulletin_group.command("publish")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="local day; default: yesterday (Asia/Shanghai)")
+@with_appcontext
+def bulletin_publish(day: Any) -> None:
+    """Publish every township's bulletin for a day (cron: shortly after midnight, for yesterday)."""
+    from datetime import timedelta
+
+    from server.common.timeutil import local_day
+    from server.reports.service import publish_all
+    today = local_day(current_app.extensions["gridpatrol.clock"]())
+    target = day.date() if day else today - timedelta(days=1)
+    with _session() as session:
+        made = publish_all(session, target, today)
+        session.commit()
+    click.echo(f"published {len(made)} bulletins for {target.isoformat()}")
+
+
 @main.group("places")
 def places_group() -> None:
     """Places (企业/场所)."""

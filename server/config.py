@@ -62,6 +62,12 @@ class Config:
     ratelimit_login: str = "20 per minute"
     # request bodies above this are refused with 413 before they are read
     max_content_length: int = 25 * 1024 * 1024
+    # the five ones
+    geofence_tolerance_m: float = 200.0        # a clock-in this close outside the member's grid still counts
+    visit_distance_flag_m: float = 300.0       # a visit farther than this from the place is flagged
+    device_time_max_behind_hours: int = 48     # offline phones sync late; older device times are flagged
+    device_time_max_ahead_minutes: int = 10    # device clocks ahead of the server by more are flagged
+    sync_batch_limit: int = 100                # items per POST /api/v1/sync
     log_level: str = "INFO"
     # behind nginx or another reverse proxy: trust one X-Forwarded-For hop for client IPs
     trust_proxy: bool = False
@@ -79,6 +85,8 @@ class Config:
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             elif f.type in ("int", int):
                 values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
             else:
                 values[f.name] = raw
         values.update(overrides)

@@ -6,6 +6,7 @@ validation, werkzeug's HTTP errors, unexpected exceptions — into that shape wi
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -75,14 +76,15 @@ _FIELD_MESSAGES = {
     "Not a valid email address.": "邮箱格式错误",
     "Invalid value.": "取值无效",
     "Not a valid aware datetime.": "时间必须带时区偏移",
+    "Special numeric values (nan or infinity) are not permitted.": "不能是 NaN 或无穷大",
 }
 
 
-def _translate(messages: Any) -> Any:
+def translate_messages(messages: Any) -> Any:
     if isinstance(messages, dict):
-        return {str(k): _translate(v) for k, v in messages.items()}
+        return {str(k): translate_messages(v) for k, v in messages.items()}
     if isinstance(messages, list):
-        return [_translate(m) for m in messages]
+        return [translate_messages(m) for m in messages]
     if isinstance(messages, str):
         if messages in _FIELD_MESSAGES:
             return _FIELD_MESSAGES[messages]
@@ -90,6 +92,9 @@ def _translate(messages: Any) -> Any:
             return "取值必须是: " + messages.removeprefix("Must be one of:").strip()
         if messages.startswith("Longer than maximum length"):
             return "超过最大长度 " + messages.rsplit(" ", 1)[-1].rstrip(".")
+        if messages.startswith("Length must be between"):
+            low, high = re.findall(r"\d+", messages)[:2]
+            return f"长度须在 {low} 到 {high} 之间"
         if messages.startswith("Shorter than minimum length"):
             return "短于最小长度 " + messages.rsplit(" ", 1)[-1].rstrip(".")
         if messages.startswith("Must be greater than or equal to") or messages.startswith("Must be less than"):
@@ -143,7 +148,7 @@ def handle_http_exception(err: HTTPException) -> Response:
         fields: dict[str, Any] = {}
         for location_messages in messages.values():
             if isinstance(location_messages, dict):
-                fields.update(_translate(location_messages))
+                fields.update(translate_messages(location_messages))
         detail = {"fields": fields}
     elif data.get("message"):
         message = data["message"]
@@ -154,6 +159,14 @@ def handle_http_exception(err: HTTPException) -> Response:
     if status >= 500:
         log.exception("unhandled error", exc_info=err)
     return error_response(status, code, message, detail, headers)
+
+
+def handle_recursion_error(err: RecursionError) -> Response:
+    """A JSON body nested thousands of levels deep exhausts the json module's recursion before webargs can call it
+    malformed: the client's bad input, not a server fault.  Any other RecursionError stays a 500."""
+    if "decoding a JSON" in str(err):  # the json module's own words
+        return error_response(400, "malformed_json", "请求体不是合法的 JSON")
+    return handle_unexpected(err)
 
 
 def handle_unexpected(err: Exception) -> Response:

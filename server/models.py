@@ -7,3 +7,8 @@ def import_all() -> None:
     import server.auth.models  # noqa: F401
     import server.org.models  # noqa: F401
     import server.places.models  # noqa: F401
+    import server.checklists.models  # noqa: F401
+    import server.patrol.models  # noqa: F401
+    import server.hazards.models  # noqa: F401
+    import server.dispatch.models  # noqa: F401
+    import server.reports.models  # noqa: F401

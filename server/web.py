@@ -10,8 +10,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter, Map
 
 from server.audit.service import AuditContext, set_context
+from server.common.schemas import ID_MAX
 from server.config import Config
 
 log = logging.getLogger("gridpatrol.request")
@@ -43,6 +45,15 @@ def client_ip() -> str | None:
         return None
     # behind the production reverse proxy, ProxyFix (enabled by config) has already set remote_addr
     return request.remote_addr
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: an id beyond the id columns names nothing, so it is a 404 like any unknown
+    path, decided before the database is asked (which would fail on it)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def install(app: Flask) -> None:

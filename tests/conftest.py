@@ -76,14 +76,19 @@ def _truncate(engine: Engine) -> None:
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         return
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # areas reference areas; order within a table is arbitrary
+    raw = engine.raw_connection()  # outside SQLAlchemy's BEGIN, where PRAGMA foreign_keys takes effect
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA foreign_keys=OFF")  # areas reference areas; order within a table is arbitrary
+        cur.execute("BEGIN")
         for t in reversed(tables):
-            conn.exec_driver_sql(f'DELETE FROM "{t}"')
-        if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first():
-            conn.exec_driver_sql("DELETE FROM sqlite_sequence")
-        conn.commit()
-        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            cur.execute(f'DELETE FROM "{t}"')
+        if cur.execute("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").fetchone():
+            cur.execute("DELETE FROM sqlite_sequence")
+        cur.execute("COMMIT")
+        cur.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
 
 
 @pytest.fixture
@@ -115,11 +120,22 @@ def client(app: Any) -> Any:
     return app.test_client()
 
 
-@pytest.fixture
-def session(app: Any) -> Iterator[Any]:
-    from server.audit.service import CLI, set_context
+@pytest.fixture(scope="session")
+def side_engine(database_url: str, engine: Engine) -> Iterator[Engine]:
+    """The tests' own connection: on SQLite it must not hold the write lock while the app under test writes."""
+    eng = make_engine(database_url, sqlite_immediate=False)
+    yield eng
+    eng.dispose()
 
-    s = app.extensions["gridpatrol.sessionmaker"]()
+
+@pytest.fixture
+def session(app: Any, side_engine: Engine) -> Iterator[Any]:
+    from server.audit.service import CLI, install, set_context
+    from server.db import make_sessionmaker
+
+    factory = make_sessionmaker(side_engine)
+    install(factory)
+    s = factory()
     set_context(s, CLI)
     yield s
     s.rollback()
@@ -131,3 +147,16 @@ def world(app: Any, session: Any) -> Any:
     from tests.factories import build_world
 
     return build_world(app, session)
+
+
+@pytest.fixture
+def checklists_loaded(session: Any) -> None:
+    from server.checklists.service import load_directory
+
+    load_directory(session)
+    session.commit()
+
+
+@pytest.fixture
+def patrol_world(world: Any, checklists_loaded: None) -> Any:
+    return world

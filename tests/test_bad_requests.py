@@ -23,7 +23,7 @@ def assert_error(resp, status: int, code: str) -> dict:
 @pytest.fixture
 def counts(session):
     def snapshot():
-        session.expire_all()
+        session.rollback()  # a fresh snapshot: SQLite keeps the old one for an open transaction
         return (session.scalar(select(func.count(Place.id))), session.scalar(select(func.count(AuditEntry.id))))
     return snapshot
 

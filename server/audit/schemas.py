@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from server.common.schemas import In, Out
+from server.common.schemas import In, Out, QueryInt
 
 
 class AuditQuery(In):
     object_type = ma.fields.String(validate=ma.validate.Length(1, 64))
     object_id = ma.fields.String(validate=ma.validate.Length(1, 64))
-    actor_id = ma.fields.Integer()
+    actor_id = QueryInt()
     action = ma.fields.String(validate=ma.validate.Length(1, 64))
     since = ma.fields.AwareDateTime()
     until = ma.fields.AwareDateTime()

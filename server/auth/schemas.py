@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from server.auth.models import ROLE_LABELS, ROLES
-from server.common.schemas import In, Int, Out
+from server.common.schemas import In, Int, Out, QueryInt
 from server.org.schemas import AreaBrief
 from server.places.fields import mask_phone
 
@@ -84,7 +84,7 @@ class UserUpdate(_UserFields):
 
 class UserQuery(In):
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
-    area_id = ma.fields.Integer()
+    area_id = QueryInt()
     q = ma.fields.String(validate=ma.validate.Length(1, 64))
 
 

@@ -28,6 +28,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "user:read": ADMINS,
     "user:write": ADMINS,
     "audit:read": frozenset({"county_admin"}),
+    "checklist:read": ALL,
+    "field:create": frozenset({"member"}),      # clock-ins, visits, publicity, reports: the member's own records
+    "field:read": ALL,                          # members read their own, others their scope
+    "task:create": ADMINS,
+    "task:read": ALL,
+    "task:complete": frozenset({"member"}),
+    "bulletin:read": ALL,
+    "bulletin:publish": ADMINS,
 }
 
 # Which roles an admin may create or edit: nobody grants more than they have.

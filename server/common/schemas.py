@@ -20,9 +20,30 @@ class Out(ma.Schema):
         ordered = True
 
 
+# Ids and counts are PostgreSQL ``integer`` columns: a number outside their range names nothing, and binding it in
+# a query fails in the database driver (a 500), so integers are bounded where they come in: bodies and query
+# strings here, paths in web.py.
+ID_MAX = 2**31 - 1
+INT_RANGE = ma.validate.Range(-ID_MAX - 1, ID_MAX)
+
+
+def _with_int_range(kw: dict[str, Any]) -> dict[str, Any]:
+    """``kw`` with INT_RANGE ahead of any validators the caller gave (people_reached: 0..10000)."""
+    extra = kw.pop("validate", None) or []
+    if not isinstance(extra, (list, tuple)):
+        extra = [extra]
+    return {**kw, "validate": [INT_RANGE, *extra]}
+
+
 def Int(**kw: Any) -> ma.fields.Integer:
-    """A strict integer: 2.5e-42 or "12" in a JSON body is a type error, not a silent cast."""
-    return ma.fields.Integer(strict=True, **kw)
+    """A strict integer that fits an integer column: 2.5e-42 or "12" in a JSON body is a type error, not a silent
+    cast, and 2**31 is refused here instead of failing in the database."""
+    return ma.fields.Integer(strict=True, **_with_int_range(kw))
+
+
+def QueryInt(**kw: Any) -> ma.fields.Integer:
+    """An integer in a query string: text there, so not strict, but bounded like :func:`Int`."""
+    return ma.fields.Integer(**_with_int_range(kw))
 
 
 class LocationIn(In):
@@ -45,4 +66,6 @@ def page_of(session: Session, stmt: Select[Any], pagination: Any) -> list[Any]:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     pagination.item_count = int(total or 0)
     offset = (pagination.page - 1) * pagination.page_size
+    if offset >= pagination.item_count:  # past the end: nothing to fetch, and no OFFSET too large for the database
+        return []
     return list(session.scalars(stmt.offset(offset).limit(pagination.page_size)).unique())

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from server.common.schemas import In, Int, LocationIn, Out
+from server.common.schemas import In, Int, LocationIn, Out, QueryInt
 from server.org.models import LEVELS
 
 
@@ -38,8 +38,8 @@ class AreaDetail(AreaOut):
 
 class AreaQuery(In):
     level = ma.fields.String(validate=ma.validate.OneOf(LEVELS))
-    parent_id = ma.fields.Integer()
-    under_id = ma.fields.Integer(metadata={"description": "all areas under this one"})
+    parent_id = QueryInt()
+    under_id = QueryInt(metadata={"description": "all areas under this one"})
     q = ma.fields.String(validate=ma.validate.Length(1, 64))
 
 

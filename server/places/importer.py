@@ -235,8 +235,9 @@ def _place_batch(session: Session, batch: list[_Row], areas: _Areas, report: Imp
         if row.values.get("area_id") is None:
             if row.grid_code:
                 hit = areas.by_code.get(row.grid_code)
-                if hit is None:
-                    report.add_error(row.number, "grid_code", f"网格编码 {row.grid_code} 不存在")
+                # another township's grid gets the answer of a code that does not exist: never confirm it exists
+                if hit is None or not areas.actor.covers(hit[1]):
+                    report.add_error(row.number, "grid_code", f"网格编码 {row.grid_code} 不存在或不在您的管辖范围内")
                     continue
                 row.values["area_id"] = hit[0]
             else:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from server.common.schemas import In, Int, LocationIn, Out
+from server.common.schemas import In, Int, LocationIn, Out, QueryInt
 from server.common.vocab import RISK_COLOURS, RISK_LEVELS, SECTORS
 from server.org.schemas import AreaBrief
 from server.places.fields import mask_phone
@@ -59,7 +59,7 @@ class PlaceQuery(In):
     credit_code = ma.fields.String(validate=ma.validate.Length(1, 32))
     sector = ma.fields.String(validate=ma.validate.OneOf(list(SECTORS)))
     risk_level = ma.fields.String(validate=ma.validate.OneOf(list(RISK_LEVELS)))
-    area_id = ma.fields.Integer(metadata={"description": "places in this area or under it (e.g. a grid)"})
+    area_id = QueryInt(metadata={"description": "places in this area or under it (e.g. a grid)"})
 
 
 class ImportQuery(In):

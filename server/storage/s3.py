@@ -1,103 +1,168 @@
-"""MinIO or any S3 server through the ``minio`` SDK.  The bucket is private; reads go through presigned URLs."""
+"""MinIO or any S3 server through the ``minio`` SDK.  The bucket is private; phones read through presigned URLs.
+
+minio's default HTTP client waits 5 minutes to connect and retries 5 times, so a stopped server would hang each
+request (and /readyz) for a long time.  Here connects time out after 3 s and are retried once, and every
+connection-level failure becomes :class:`ObjectStoreUnavailable`, which the API answers with 503 and a retry hint.
+"""
 from __future__ import annotations
 
 import io
+import os
 from datetime import datetime, timedelta, timezone
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator, TypeVar
 
+import certifi
 import urllib3
 from minio import Minio
-from minio.error import S3Error
+from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 
-from server.storage.base import ObjectInfo, ObjectNotFound, ObjectStore, ObjectStoreUnavailable, check_key
+from server.storage.base import (ObjectInfo, ObjectNotFound, ObjectStore, ObjectStoreError,
+                                 ObjectStoreUnavailable, UploadReader, check_cutoff, check_expires, check_key,
+                                 check_prefix, content_disposition, source_errors)
 
-_MISSING = {"NoSuchKey", "NoSuchObject", "NoSuchBucket"}
+T = TypeVar("T")
+
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 30.0
+_MISSING_OBJECT = {"NoSuchKey", "NoSuchObject"}
+_SERVER_TROUBLE = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "XMinioServerNotInitialized"}
+_UNKNOWN_LENGTH_PART = 5 * 1024 * 1024  # S3's smallest part: bounds the memory a stream of unknown length takes
 
 
-def _http() -> urllib3.PoolManager:
-    # minio's default client retries for a long time; a phone waiting on an upload wants a fast 503 instead
-    return urllib3.PoolManager(timeout=urllib3.Timeout(connect=3.0, read=30.0), maxsize=20,
-                               retries=urllib3.Retry(total=2, backoff_factor=0.2, connect=1,
-                                                     status_forcelist=(500, 502, 503, 504)))
+def make_http_client(secure: bool, *, read_timeout: float = READ_TIMEOUT, retry: bool = True) -> urllib3.PoolManager:
+    """Short connect timeout and few retries: fail in seconds, not minutes, when the store is down.
+
+    A refused or timed-out connect is not retried (a stopped server stays stopped for the next 0.2 s); a dropped
+    answer and a 5xx are retried once or twice, which covers a stale pooled connection and a busy server."""
+    # a busy server's Retry-After could say minutes: not honoured, the API tells the phone to retry instead
+    retries = urllib3.Retry(total=2, connect=0, read=1, status=2, backoff_factor=0.2,
+                            status_forcelist=(500, 502, 503, 504), respect_retry_after_header=False,
+                            ) if retry else urllib3.Retry(0)
+    tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": os.environ.get("SSL_CERT_FILE") or certifi.where()}
+    return urllib3.PoolManager(timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout), maxsize=20,
+                               retries=retries, **(tls if secure else {}))
 
 
 class S3ObjectStore(ObjectStore):
-    def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str, *, secure: bool = False,
-                 region: str = "us-east-1"):
-        self.bucket = bucket
-        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
-                            http_client=_http())
+    """One private bucket.
 
-    def _call(self, fn, *args, key: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
-        try:
-            return fn(*args, **kwargs)
-        except S3Error as exc:
-            if exc.code in _MISSING and key is not None:
-                raise ObjectNotFound(key) from exc
-            raise
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise ObjectStoreUnavailable(str(exc)) from exc
+    There is no ``clock``: presigned URLs are dated by this machine's real clock and judged by the S3 server's, so a
+    fake app clock could only make them wrong.  ``ping`` goes through a second client that waits at most
+    ``ping_timeout`` for an answer, so /readyz stays quick even when the server accepts connections but hangs.
+    """
+
+    def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str, *, secure: bool = False,
+                 region: str = "us-east-1", ping_timeout: float = 2.0):
+        if "://" in endpoint:
+            raise ValueError("GRIDPATROL_S3_ENDPOINT is host:port without a scheme; use GRIDPATROL_S3_SECURE for TLS")
+        self.bucket = bucket
+        # with the region given, presigning needs no request to the server
+        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
+                            http_client=make_http_client(secure))
+        self._probe = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
+                            http_client=make_http_client(secure, read_timeout=ping_timeout, retry=False))
 
     def ensure_bucket(self) -> None:
-        if not self._call(self.client.bucket_exists, self.bucket):
+        """Create the bucket if it is missing.  No bucket policy is ever set: the bucket stays private."""
+        def create() -> None:
+            if self.client.bucket_exists(self.bucket):
+                return
             try:
-                self._call(self.client.make_bucket, self.bucket)
-            except S3Error as exc:
+                self.client.make_bucket(self.bucket)
+            except S3Error as exc:  # another app server created it a moment ago
                 if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                     raise
 
+        self._call(create)
+
     def put(self, key: str, data: bytes | BinaryIO, *, content_type: str, length: int | None = None) -> ObjectInfo:
         check_key(key)
+        stream: BinaryIO
         if isinstance(data, (bytes, bytearray, memoryview)):
-            stream: BinaryIO = io.BytesIO(data)
-            length = len(data)
+            if length is not None and length != len(data):
+                raise ValueError("length does not match the data")
+            stream, length = io.BytesIO(data), len(data)
         else:
-            stream = data
-        part_size = 0 if length is not None and length >= 0 else 10 * 1024 * 1024
-        self._call(self.client.put_object, self.bucket, key, stream, -1 if length is None else length,
-                   content_type=content_type, part_size=part_size, key=key)
+            # a short stream becomes ValueError (minio's own bare IOError looks like a network error), and the
+            # stream's own errors reach the caller unchanged rather than as "store unavailable"
+            stream = UploadReader(data, length)  # type: ignore[assignment]
+        with source_errors():
+            self._call(lambda: self.client.put_object(
+                self.bucket, key, stream, -1 if length is None else length, content_type=content_type,
+                part_size=0 if length is not None else _UNKNOWN_LENGTH_PART))
         return self.stat(key)
 
     def get(self, key: str) -> bytes:
         check_key(key)
-        resp = self._call(self.client.get_object, self.bucket, key, key=key)
-        try:
-            return resp.read()
-        finally:
-            resp.close()
-            resp.release_conn()
+
+        def read() -> bytes:
+            response = self.client.get_object(self.bucket, key)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+
+        return self._call(read, key=key)
 
     def stat(self, key: str) -> ObjectInfo:
         check_key(key)
-        st = self._call(self.client.stat_object, self.bucket, key, key=key)
+        st = self._call(lambda: self.client.stat_object(self.bucket, key), key=key)
         return ObjectInfo(key=key, size=int(st.size or 0), content_type=st.content_type or "application/octet-stream",
+                          # never seen missing; "now" would keep the object out of an orphan sweep, the safe side
                           last_modified=st.last_modified or datetime.now(timezone.utc), etag=st.etag)
 
     def delete(self, key: str) -> None:
         check_key(key)
         try:
-            self._call(self.client.remove_object, self.bucket, key, key=key)
+            self._call(lambda: self.client.remove_object(self.bucket, key), key=key)
         except ObjectNotFound:
             pass
 
     def presigned_get(self, key: str, *, expires: timedelta = timedelta(minutes=10),
                       download_name: str | None = None) -> str:
         check_key(key)
-        headers = None
-        if download_name:
-            headers = {"response-content-disposition": f'attachment; filename="{download_name}"'}
-        return self._call(self.client.presigned_get_object, self.bucket, key, expires=expires,
-                          response_headers=headers)
+        check_expires(expires)
+        headers = None if download_name is None else {
+            "response-content-disposition": content_disposition(download_name)}
+        return self._call(lambda: self.client.presigned_get_object(self.bucket, key, expires=expires,
+                                                                   response_headers=headers))
 
     def list_older_than(self, prefix: str, cutoff: datetime) -> Iterator[ObjectInfo]:
-        for obj in self._call(self.client.list_objects, self.bucket, prefix=prefix, recursive=True):
-            if obj.last_modified is not None and obj.last_modified < cutoff and not obj.is_dir:
-                yield ObjectInfo(key=obj.object_name, size=int(obj.size or 0),
-                                 content_type=obj.content_type or "application/octet-stream",
-                                 last_modified=obj.last_modified, etag=obj.etag)
+        return self._older_than(check_prefix(prefix), check_cutoff(cutoff))  # arguments checked now, not lazily
+
+    def _older_than(self, prefix: str, cutoff: datetime) -> Iterator[ObjectInfo]:
+        # the listing is paged lazily: errors come while iterating, so the whole loop is guarded
+        listing = self._call(lambda: iter(self.client.list_objects(self.bucket, prefix=prefix or None,
+                                                                  recursive=True)))
+        while (obj := self._call(lambda: next(listing, None))) is not None:
+            if obj.is_dir or obj.last_modified is None or not obj.last_modified < cutoff:
+                continue
+            try:
+                check_key(obj.object_name)
+            except ValueError:  # written by something else; not ours to sweep
+                continue
+            yield ObjectInfo(key=obj.object_name, size=int(obj.size or 0), content_type="",
+                             last_modified=obj.last_modified, etag=obj.etag)
 
     def ping(self) -> None:
+        if not self._call(lambda: self._probe.bucket_exists(self.bucket)):
+            raise ObjectStoreError(f"bucket {self.bucket!r} does not exist")
+
+    @staticmethod
+    def _call(fn: Callable[[], T], *, key: str | None = None) -> T:
+        """Run one SDK call and translate its errors into the store's own."""
         try:
-            self._call(self.client.bucket_exists, self.bucket)
+            return fn()
         except S3Error as exc:
+            if key is not None and exc.code in _MISSING_OBJECT:
+                raise ObjectNotFound(key) from exc
+            if exc.code in _SERVER_TROUBLE:
+                raise ObjectStoreUnavailable(f"S3 {exc.code}: {exc.message}") from exc
+            raise ObjectStoreError(f"S3 {exc.code}: {exc.message}") from exc
+        except (ServerError, InvalidResponseError) as exc:  # a 5xx without an S3 body, or a proxy's error page
             raise ObjectStoreUnavailable(str(exc)) from exc
+        except MinioException as exc:
+            raise ObjectStoreError(str(exc)) from exc
+        except (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError) as exc:
+            raise ObjectStoreUnavailable(f"S3 server unreachable: {exc}") from exc

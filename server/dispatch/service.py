@@ -1,0 +1,125 @@
+"""Daily dispatch: tasks handed to members, completed by the records that match them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Sequence
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session
+
+from server.auth.models import User, UserArea
+from server.auth.scope import Actor
+from server.common.timeutil import local_day
+from server.dispatch.models import Task, TaskAssignment, TaskProgress, TaskTarget
+from server.errors import ApiError, invalid, not_found
+from server.org.models import Area
+from server.places.models import Place
+
+# which kind of field record completes which kind of task
+COMPLETED_BY = {"visit": "visit", "publicity": "publicity", "recheck": "recheck"}
+
+
+def _township_of(actor: Actor, session: Session) -> Area:
+    area = session.get(Area, actor.area_ids[0]) if actor.area_ids else None
+    if area is None:
+        raise ApiError(403, "forbidden", "没有可调度的辖区")
+    return area
+
+
+def create_task(session: Session, actor: Actor, *, kind: str, title: str, due_date: date, today: date,
+                place_ids: Sequence[int] = (), user_ids: Sequence[int] = (), grid_ids: Sequence[int] = (),
+                note: str | None = None) -> Task:
+    """Assign a task to members, or to every member of some grids (as they are now)."""
+    if due_date < today:
+        raise invalid("due_date", "截止日期不能早于今天")
+    if kind in ("visit", "publicity") and not place_ids:
+        raise invalid("place_ids", "走访和宣传任务需要指定目标场所")
+    places = list(session.scalars(select(Place).where(Place.id.in_(place_ids), Place.deleted_at.is_(None))))
+    if len(places) != len(set(place_ids)) or not all(actor.covers(p.area.path) for p in places):
+        raise invalid("place_ids", "目标场所不存在或不在您的管辖范围内")
+    members: dict[int, User] = {}
+    if user_ids:
+        for user in session.scalars(select(User).where(User.id.in_(user_ids))):
+            if user.role == "member" and user.active and all(actor.covers(a.path) for a in user.areas):
+                members[user.id] = user
+        if len(members) != len(set(user_ids)):
+            raise invalid("user_ids", "网格员不存在或不在您的管辖范围内")
+    if grid_ids:
+        grids = list(session.scalars(select(Area).where(Area.id.in_(grid_ids), Area.level == "grid")))
+        if len(grids) != len(set(grid_ids)) or not all(actor.covers(g.path) for g in grids):
+            raise invalid("grid_ids", "网格不存在或不在您的管辖范围内")
+        for user in session.scalars(select(User).join(UserArea, UserArea.user_id == User.id).where(
+                UserArea.area_id.in_(grid_ids), User.role == "member", User.active.is_(True))):
+            members[user.id] = user
+    if not members:
+        raise invalid("user_ids", "任务至少需要一名网格员")
+    task = Task(area_id=_township_of(actor, session).id, kind=kind, title=title, note=note, due_date=due_date,
+                created_by_id=actor.user_id,
+                targets=[TaskTarget(place_id=p.id) for p in places],
+                assignments=[TaskAssignment(user_id=uid) for uid in sorted(members)])
+    session.add(task)
+    session.flush()
+    return task
+
+
+def record_done(session: Session, *, user_id: int, record_type: str, record_id: int, place_id: int,
+                at: datetime) -> list[TaskAssignment]:
+    """A visit or publicity record of a place completes the matching open assignments of its member."""
+    kinds = [k for k, r in COMPLETED_BY.items() if r == record_type]
+    assignments = session.scalars(
+        select(TaskAssignment).join(Task).join(TaskTarget, TaskTarget.task_id == Task.id).where(
+            TaskAssignment.user_id == user_id, TaskAssignment.status == "open", Task.kind.in_(kinds),
+            TaskTarget.place_id == place_id,
+            ~exists().where(TaskProgress.assignment_id == TaskAssignment.id, TaskProgress.place_id == place_id),
+        )).unique().all()
+    done = []
+    for assignment in assignments:
+        assignment.progress.append(TaskProgress(place_id=place_id, record_type=record_type, record_id=record_id,
+                                                done_at=at))
+        if {t.place_id for t in assignment.task.targets} <= {p.place_id for p in assignment.progress}:
+            assignment.status, assignment.completed_at, assignment.completed_day = "done", at, local_day(at)
+            done.append(assignment)
+    return done
+
+
+def complete_manually(session: Session, actor: Actor, assignment_id: int, note: str, now: datetime) -> TaskAssignment:
+    assignment = session.get(TaskAssignment, assignment_id)
+    if assignment is None or assignment.user_id != actor.user_id:
+        raise not_found("任务")
+    if assignment.task.kind != "other":
+        raise ApiError(409, "task_completed_by_records", "该任务由对应的走访或宣传记录自动完成")
+    if assignment.status != "done":
+        assignment.status, assignment.completed_at, assignment.completed_day = "done", now, local_day(now)
+        assignment.completion_note = note
+    return assignment
+
+
+def my_assignments(actor: Actor, *, status: str | None = None, overdue_on: date | None = None) -> Select[Any]:
+    stmt = select(TaskAssignment).join(Task).where(TaskAssignment.user_id == actor.user_id)
+    if status:
+        stmt = stmt.where(TaskAssignment.status == status)
+    if overdue_on is not None:
+        stmt = stmt.where(TaskAssignment.status == "open", Task.due_date < overdue_on)
+    return stmt.order_by(Task.due_date, Task.id)
+
+
+def tasks_query(actor: Actor, *, overdue_on: date | None = None, kind: str | None = None) -> Select[Any]:
+    stmt = actor.filter_by_area(select(Task), Task.area_id)
+    if kind:
+        stmt = stmt.where(Task.kind == kind)
+    if overdue_on is not None:
+        stmt = stmt.where(Task.due_date < overdue_on, exists().where(
+            TaskAssignment.task_id == Task.id, TaskAssignment.status == "open"))
+    return stmt.order_by(Task.due_date.desc(), Task.id.desc())
+
+
+def get_task(session: Session, actor: Actor, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise not_found("任务")
+    if actor.role == "member":
+        if not any(a.user_id == actor.user_id for a in task.assignments):
+            raise not_found("任务")
+    elif not actor.covers(session.get(Area, task.area_id).path):  # type: ignore[union-attr]
+        raise not_found("任务")
+    return task

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from server.auth.guard import current_actor, login_required
+from server.phone import service
+from server.phone.schemas import SyncIn, SyncOut, TodayOut
+from server.web import app_config, clock_now, db
+
+blp = Blueprint("phone", __name__, url_prefix="/api/v1", description="手机端: 离线批量同步与首页")
+
+
+@blp.route("/sync", methods=["POST"])
+@login_required("field:create")
+@blp.arguments(SyncIn)
+@blp.response(200, SyncOut)
+def sync(data: dict[str, Any]) -> Any:
+    """Upload records made offline (clock-ins, visits, publicity, reports) in one batch; each item answers
+    created, duplicate or error, and one bad item never rolls back the others"""
+    return {"results": service.sync(db(), app_config(), current_actor(), data["items"], clock_now())}
+
+
+@blp.route("/me/today", methods=["GET"])
+@login_required("field:create")
+@blp.response(200, TodayOut)
+def today() -> Any:
+    """The phone's home screen in one call"""
+    return service.today(db(), current_actor(), clock_now())

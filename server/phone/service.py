@@ -1,0 +1,82 @@
+"""What the phone needs beyond single records: a batch of offline records in one call, and the home screen."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+import marshmallow as ma
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.auth.scope import Actor
+from server.common.timeutil import local_day
+from server.config import Config
+from server.dispatch import service as dispatch
+from server.errors import ApiError, translate_messages
+from server.patrol import service as patrol
+from server.patrol.schemas import CheckInCreate, PublicityCreate, VisitCreate
+from server.reports import service as reports
+from server.reports.models import DailyReport
+from server.reports.schemas import ReportSubmit
+
+Handler = Callable[[Session, Config, Actor, dict[str, Any], datetime], patrol.Created]
+
+HANDLERS: dict[str, tuple[type[ma.Schema], Handler]] = {
+    "checkin": (CheckInCreate, patrol.check_in),
+    "visit": (VisitCreate, patrol.record_visit),
+    "publicity": (PublicityCreate, patrol.record_publicity),
+    "report": (ReportSubmit, lambda s, _c, a, d, now: reports.submit(s, a, d, now)),
+}
+
+
+@dataclass
+class SyncResult:
+    index: int
+    type: str
+    status: str
+    id: int | None = None
+    error: dict[str, Any] | None = None
+
+
+def sync(session: Session, config: Config, actor: Actor, items: list[dict[str, Any]], now: datetime) -> list[SyncResult]:
+    """Each item in the order the phone made them, each in its own savepoint: one bad item never rolls back the
+    good ones.  An item is created, a duplicate of an earlier upload, or an error in the API's error shape."""
+    if len(items) > config.sync_batch_limit:
+        raise ApiError(413, "sync_batch_too_large", f"每批最多 {config.sync_batch_limit} 条记录, 请分批同步",
+                       {"limit": config.sync_batch_limit, "received": len(items)})
+    results = []
+    for index, item in enumerate(items):
+        kind = item["type"]
+        schema, handler = HANDLERS[kind]
+        try:
+            data = schema().load(item["data"])
+            with session.begin_nested():
+                outcome = handler(session, config, actor, data, now)
+            results.append(SyncResult(index, kind, "created" if outcome.created else "duplicate", outcome.record.id))
+        except ma.ValidationError as exc:
+            results.append(SyncResult(index, kind, "error", error={
+                "code": "validation_error", "message": "请求参数校验失败", "detail": {"fields": translate_messages(exc.messages)}}))
+        except ApiError as exc:
+            results.append(SyncResult(index, kind, "error", error={
+                "code": exc.code, "message": exc.message, "detail": exc.detail}))
+    return results
+
+
+def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
+    """The home screen in one call: clock-in state, today's tasks, visits so far, report state, places due."""
+    day = local_day(now)
+    summary = patrol.day_summary(session, actor.user_id, day)
+    tasks = list(session.scalars(dispatch.my_assignments(actor, status="open")))
+    report = session.scalar(select(DailyReport).where(DailyReport.user_id == actor.user_id, DailyReport.day == day))
+    return {
+        "date": day,
+        "checkin": summary["counted_checkin"],
+        "checkins_today": len(summary["checkins"]),
+        "tasks": tasks,
+        "tasks_overdue": sum(1 for a in tasks if a.task.due_date < day),
+        "visits": summary["visits"],
+        "publicity": summary["publicity"],
+        "report": report,
+        "places_due": patrol.places_due(session, actor, day),
+    }

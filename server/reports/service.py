@@ -1,0 +1,259 @@
+"""Daily reports (每日一报告) assembled from the day's records, and the township's daily bulletin (每日一通报)."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from typing import Any, Sequence
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from server.auth.models import User, UserArea
+from server.auth.scope import Actor
+from server.common.records import create_once
+from server.common.timeutil import day_bounds_utc, local_day
+from server.dispatch.models import Task, TaskAssignment
+from server.errors import ApiError, conflict, invalid, not_found
+from server.hazards.models import Hazard
+from server.org.models import Area, subtree_range
+from server.patrol import service as patrol
+from server.patrol.models import CheckIn, PublicityVisit, Visit
+from server.reports.models import Bulletin, DailyReport
+
+
+def _check_day(day: date, today: date) -> None:
+    if day > today:
+        raise invalid("date", "不能为将来的日期提交或生成日报")
+
+
+def draft(session: Session, actor: Actor, day: date, today: date) -> dict[str, Any]:
+    """The day as recorded: what the member would submit."""
+    _check_day(day, today)
+    summary = patrol.day_summary(session, actor.user_id, day)
+    found = list(session.scalars(select(Hazard).where(Hazard.found_by_id == actor.user_id, Hazard.found_day == day)
+                                 .order_by(Hazard.id)))
+    due = list(session.scalars(
+        select(TaskAssignment).join(Task).where(TaskAssignment.user_id == actor.user_id, Task.due_date <= day,
+                                                (TaskAssignment.status == "open") | (TaskAssignment.completed_day == day))
+        .order_by(Task.due_date)))
+    done_today = list(session.scalars(select(TaskAssignment).where(TaskAssignment.user_id == actor.user_id,
+                                                                   TaskAssignment.completed_day == day)))
+    existing = session.scalar(select(DailyReport).where(DailyReport.user_id == actor.user_id, DailyReport.day == day))
+    return {
+        "date": day,
+        "checkin": summary["counted_checkin"],
+        "visits": summary["visits"],
+        "hazards": found,
+        "publicity": summary["publicity"],
+        "tasks_done": done_today,
+        "tasks_open": [a for a in due if a.status == "open"],
+        "submitted": existing,
+    }
+
+
+def _summary_counts(d: dict[str, Any]) -> dict[str, Any]:
+    return {"clocked_in": d["checkin"] is not None, "visits": len(d["visits"]), "hazards": len(d["hazards"]),
+            "major_hazards": sum(h.level == "major" for h in d["hazards"]), "publicity": len(d["publicity"]),
+            "tasks_done": len(d["tasks_done"]), "tasks_open": len(d["tasks_open"])}
+
+
+def submit(session: Session, actor: Actor, data: dict[str, Any], now: datetime) -> patrol.Created:
+    """One report per member per local day.  Submitting again before the day ends replaces the notes (the first
+    submission time is kept); after the day's end the first submission counts as late and cannot be changed."""
+    day: date = data["date"]
+    today = local_day(now)
+    _check_day(day, today)
+    if not actor.area_ids:
+        raise ApiError(403, "forbidden", "没有分配网格")
+    _, deadline = day_bounds_utc(day)
+    existing = session.scalar(select(DailyReport).where(DailyReport.user_id == actor.user_id, DailyReport.day == day))
+    if existing is not None and existing.client_uuid != str(data["client_uuid"]):
+        if now >= deadline:
+            raise conflict("report_closed", "该日报已提交且已过当天截止时间, 不能再修改")
+        existing.notes = data.get("notes", "")
+        existing.nothing_found = data.get("nothing_found", False)
+        existing.submitted_at = now
+        existing.summary = _summary_counts(draft(session, actor, day, today))
+        session.flush()
+        return patrol.Created(existing, False)
+
+    def build() -> DailyReport:
+        return DailyReport(client_uuid=str(data["client_uuid"]), user_id=actor.user_id, area_id=actor.area_ids[0],
+                           day=day, notes=data.get("notes", ""), nothing_found=data.get("nothing_found", False),
+                           first_submitted_at=now, submitted_at=now, late=now >= deadline,
+                           summary=_summary_counts(draft(session, actor, day, today)))
+
+    record, created = create_once(session, DailyReport, actor.user_id, str(data["client_uuid"]), build)
+    return patrol.Created(record, created)
+
+
+def reports_query(actor: Actor, *, day: date | None = None) -> Any:
+    stmt = actor.filter_by_area(select(DailyReport), DailyReport.area_id)
+    if actor.role == "member":
+        stmt = stmt.where(DailyReport.user_id == actor.user_id)
+    if day is not None:
+        stmt = stmt.where(DailyReport.day == day)
+    return stmt.order_by(DailyReport.day.desc(), DailyReport.id)
+
+
+# --- the daily bulletin -------------------------------------------------------------------------------------------
+
+def _per_member(session: Session, stmt: Any) -> dict[int, Any]:
+    return {row[0]: row[1] for row in session.execute(stmt)}
+
+
+def compute_bulletin(session: Session, township: Area, day: date) -> dict[str, Any]:
+    """每日一通报 of a township for a local day: set-based, one grouped query per figure."""
+    lo, hi = subtree_range(township.path)
+    in_township = and_(Area.path >= lo, Area.path < hi)
+    members = session.execute(
+        select(User.id, User.display_name, User.username, func.min(Area.name))
+        .join(UserArea, UserArea.user_id == User.id).join(Area, Area.id == UserArea.area_id)
+        .where(User.role == "member", User.active.is_(True), in_township)
+        .group_by(User.id, User.display_name, User.username).order_by(User.username)).all()
+    ids = [m[0] for m in members]
+    clocked = _per_member(session, select(CheckIn.user_id, func.min(CheckIn.occurred_at))
+                          .where(CheckIn.user_id.in_(ids), CheckIn.day == day, CheckIn.counted.is_(True))
+                          .group_by(CheckIn.user_id))
+    out_of_area = set(session.scalars(select(CheckIn.user_id).where(
+        CheckIn.user_id.in_(ids), CheckIn.day == day, CheckIn.counted.is_(True), CheckIn.geofence == "out_of_area")))
+    visits = _per_member(session, select(Visit.user_id, func.count(Visit.id))
+                         .where(Visit.user_id.in_(ids), Visit.day == day).group_by(Visit.user_id))
+    publicity = _per_member(session, select(PublicityVisit.user_id, func.count(PublicityVisit.id))
+                            .where(PublicityVisit.user_id.in_(ids), PublicityVisit.day == day)
+                            .group_by(PublicityVisit.user_id))
+    reports = {r.user_id: r for r in session.scalars(select(DailyReport).where(DailyReport.user_id.in_(ids),
+                                                                               DailyReport.day == day))}
+    overdue = _per_member(session, select(TaskAssignment.user_id, func.count(TaskAssignment.id)).join(Task)
+                          .where(TaskAssignment.user_id.in_(ids), Task.due_date < day,
+                                 (TaskAssignment.status == "open") | (TaskAssignment.completed_day > day))
+                          .group_by(TaskAssignment.user_id))
+    found = session.execute(
+        select(Hazard.id, Hazard.level, Hazard.category, Hazard.description, Hazard.place_id, Area.name)
+        .join(Area, Area.id == Hazard.area_id).where(in_township, Hazard.found_day == day)
+        .order_by(Hazard.id)).all()
+    people = []
+    for uid, name, username, grid in members:
+        report = reports.get(uid)
+        people.append({
+            "user_id": uid, "name": name, "username": username, "grid": grid,
+            "clocked_in_at": clocked.get(uid), "out_of_area": uid in out_of_area,
+            "visits": visits.get(uid, 0), "publicity": publicity.get(uid, 0),
+            "report": "missing" if report is None else ("late" if report.late else "on_time"),
+            "tasks_overdue": overdue.get(uid, 0),
+        })
+    return {
+        "township": {"id": township.id, "code": township.code, "name": township.name},
+        "date": day.isoformat(),
+        "members": len(people),
+        "clocked_in": [p["name"] for p in people if p["clocked_in_at"]],
+        "not_clocked_in": [p["name"] for p in people if not p["clocked_in_at"]],
+        "visits": sum(p["visits"] for p in people),
+        "publicity": sum(p["publicity"] for p in people),
+        "hazards_found": sum(1 for h in found if h.level == "general"),
+        "major_hazards": [{"id": h.id, "category": h.category, "description": h.description, "grid": h.name}
+                          for h in found if h.level == "major"],
+        "reports_missing": [p["name"] for p in people if p["report"] == "missing"],
+        "reports_late": [p["name"] for p in people if p["report"] == "late"],
+        "tasks_overdue": sum(p["tasks_overdue"] for p in people),
+        "rectifications_overdue": 0,  # the hazard loop fills this in
+        "people": [p | {"clocked_in_at": p["clocked_in_at"].isoformat() if p["clocked_in_at"] else None}
+                   for p in people],
+    }
+
+
+def _township(session: Session, actor: Actor, township_id: int) -> Area:
+    area = actor.require_area(session.get(Area, township_id), "乡镇")
+    if area.level != "township":
+        raise invalid("township_id", "请指定乡镇(街道)")
+    return area
+
+
+def preview(session: Session, actor: Actor, township_id: int, day: date, today: date) -> dict[str, Any]:
+    _check_day(day, today)
+    return compute_bulletin(session, _township(session, actor, township_id), day)
+
+
+def publish_all(session: Session, day: date, today: date, published_by: str = "cron") -> list[Bulletin]:
+    """Publish every township's bulletin for ``day`` that is not yet published (the cron job); published ones
+    are frozen and left alone."""
+    _check_day(day, today)
+    done = set(session.scalars(select(Bulletin.area_id).where(Bulletin.day == day)))
+    made = []
+    for township in session.scalars(select(Area).where(Area.level == "township").order_by(Area.code)):
+        if township.id in done:
+            continue
+        bulletin = Bulletin(area_id=township.id, day=day, content=compute_bulletin(session, township, day),
+                            published_by=published_by)
+        session.add(bulletin)
+        made.append(bulletin)
+    session.flush()
+    return made
+
+
+def publish_one(session: Session, actor: Actor, township_id: int, day: date, today: date, now: datetime) -> Bulletin:
+    township = _township(session, actor, township_id)
+    _check_day(day, today)
+    if session.scalar(select(Bulletin.id).where(Bulletin.area_id == township.id, Bulletin.day == day)):
+        raise conflict("bulletin_published", "该日通报已发布, 已发布的通报不能修改")
+    bulletin = Bulletin(area_id=township.id, day=day, content=compute_bulletin(session, township, day),
+                        published_by=actor.username, published_at=now)
+    session.add(bulletin)
+    session.flush()
+    return bulletin
+
+
+def bulletins_query(actor: Actor, *, township_id: int | None = None, day: date | None = None) -> Any:
+    """Published bulletins readable in scope: a member reads the bulletins of their own township."""
+    stmt = select(Bulletin).join(Area, Area.id == Bulletin.area_id)
+    if actor.role == "member":
+        stmt = stmt.where(Area.id.in_(select(Area.parent_id).where(Area.id.in_(
+            select(Area.parent_id).where(Area.id.in_(actor.area_ids))))))
+    else:
+        stmt = stmt.where(actor.area_clause(Area.path))
+    if township_id is not None:
+        stmt = stmt.where(Bulletin.area_id == township_id)
+    if day is not None:
+        stmt = stmt.where(Bulletin.day == day)
+    return stmt.order_by(Bulletin.day.desc(), Area.code)
+
+
+def get_bulletin(session: Session, actor: Actor, bulletin_id: int) -> Bulletin:
+    found = session.scalar(bulletins_query(actor).where(Bulletin.id == bulletin_id))
+    if found is None:
+        raise not_found("通报")
+    return found
+
+
+def bulletin_xlsx(bulletin: Bulletin) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    c = bulletin.content
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "通报"
+    ws.append([f"{c['township']['name']} {c['date']} 每日一通报"])
+    ws["A1"].font = Font(bold=True, size=14)
+    for label, value in (("网格员人数", c["members"]), ("已打卡", len(c["clocked_in"])),
+                         ("未打卡", "、".join(c["not_clocked_in"]) or "无"), ("巡查次数", c["visits"]),
+                         ("宣传次数", c["publicity"]), ("一般隐患", c["hazards_found"]),
+                         ("重大隐患", len(c["major_hazards"])), ("未报日报", "、".join(c["reports_missing"]) or "无"),
+                         ("迟报日报", "、".join(c["reports_late"]) or "无"), ("逾期任务", c["tasks_overdue"]),
+                         ("逾期未整改隐患", c["rectifications_overdue"])):
+        ws.append([label, value])
+    people = wb.create_sheet("网格员明细")
+    people.append(["姓名", "账号", "网格", "打卡时间", "打卡在网格外", "巡查", "宣传", "日报", "逾期任务"])
+    report_labels = {"missing": "未报", "late": "迟报", "on_time": "按时"}
+    for p in c["people"]:
+        people.append([p["name"], p["username"], p["grid"], p["clocked_in_at"] or "未打卡",
+                       "是" if p["out_of_area"] else "", p["visits"], p["publicity"], report_labels[p["report"]],
+                       p["tasks_overdue"]])
+    if c["major_hazards"]:
+        major = wb.create_sheet("重大隐患")
+        major.append(["编号", "类别", "描述", "网格"])
+        for h in c["major_hazards"]:
+            major.append([h["id"], h["category"], h["description"], h["grid"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
