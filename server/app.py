@@ -60,7 +60,7 @@ def create_app(config: Config | None = None, *, clock: Clock = system_clock, sto
     engine = engine or make_engine(config.database_url)
     sessions = make_sessionmaker(engine)
     audit.install(sessions)
-    store = store or make_store(config)
+    store = store or make_store(config, clock=clock)
     app.extensions.update({
         "gridpatrol.config": config,
         "gridpatrol.clock": clock,

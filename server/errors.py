@@ -112,6 +112,7 @@ _STATUS_CODES = {
     409: ("conflict", "与现有数据冲突"),
     413: ("payload_too_large", "上传内容过大"),
     415: ("unsupported_media_type", "不支持的内容类型"),
+    416: ("range_not_satisfiable", "请求的范围超出文件大小"),
     422: ("validation_error", "请求参数校验失败"),
     429: ("too_many_requests", "请求过于频繁, 请稍后再试"),
     500: ("internal_error", "服务器内部错误"),
