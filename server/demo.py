@@ -23,6 +23,7 @@ from server.auth.service import hash_password
 from server.common.geo import to_geojson
 from server.common.vocab import SECTORS
 from server.db import utcnow
+from server.org.index import invalidate as invalidate_grid_index
 from server.org.models import Area
 from server.places import credit_code
 from server.places.fields import natural_key
@@ -214,6 +215,7 @@ def generate(session: Session, scale: Scale = DEMO, *, seed: int = 7, with_place
             grid_geoms.append(cell)
     grids = _insert_areas(session, grid_rows, grid_parents)
 
+    invalidate_grid_index()
     accounts = _people(session, rng, scale, county, towns, grids)
     places = _places(session, rng, scale, grids, grid_geoms) if with_places else 0
     audit.record(session, "demo.seed", "areas", county.id, area_id=county.id,

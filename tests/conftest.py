@@ -71,6 +71,9 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def _truncate(engine: Engine) -> None:
+    from server.org.index import invalidate
+
+    invalidate()
     tables = [t.name for t in Base.metadata.sorted_tables]
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:

@@ -332,3 +332,24 @@ def test_publicity_coverage_per_grid(client, patrol_world, clock):
     by_code = {r["area"]["code"]: (r["places"], r["covered"], r["share"]) for r in rows}
     assert by_code["330799001001"] == (2, 1, 0.5)
     assert by_code["330799001001001"] == (1, 1, 1.0) and by_code["330799001001002"] == (1, 0, 0.0)
+
+
+def test_concurrent_clock_ins_of_one_member_leave_exactly_one_counted(app, patrol_world, clock, session):
+    headers = patrol_world.headers("m1")
+    bodies = [checkin(clock() + timedelta(seconds=i)) for i in range(10)]
+    barrier = threading.Barrier(len(bodies))
+    statuses: list[int] = []
+
+    def send(body: dict) -> None:
+        c = app.test_client()
+        barrier.wait()
+        statuses.append(c.post("/api/v1/checkins", headers=headers, json=body).status_code)
+
+    threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 10
+    assert session.scalar(select(func.count(CheckIn.id)).where(CheckIn.counted.is_(True))) == 1
+    assert session.scalar(select(func.count(CheckIn.id))) == 10

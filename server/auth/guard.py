@@ -4,7 +4,8 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable, TypeVar
 
-from flask import current_app, g, request
+from flask import g, request
+from sqlalchemy.orm import joinedload
 
 from server.auth import tokens
 from server.auth.models import User
@@ -26,7 +27,8 @@ def _authenticate() -> Actor:
         user_id = int(claims["sub"])
     except (TypeError, ValueError):
         raise tokens.unauthorized("token_invalid", "访问令牌无效")
-    user = db().get(User, user_id)
+    # one round trip for the user and their scope: this runs on every request
+    user = db().get(User, user_id, options=[joinedload(User.areas)])
     if user is None or not user.active:
         raise tokens.unauthorized("token_invalid", "账号不存在或已停用")
     return actor_for(user)

@@ -6,6 +6,7 @@ edited through another app process is seen on the next lookup.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -74,6 +75,15 @@ def _json(value: object) -> str:
 
 _lock = threading.Lock()
 _cache: GridIndex | None = None
+_checked_at = 0.0
+# Another app process that edits a grid is seen within this many seconds; edits made in this process are seen at
+# once (they call invalidate()).  Saves a query on every clock-in.
+RECHECK_SECONDS = 2.0
+
+
+def invalidate() -> None:
+    global _checked_at
+    _checked_at = 0.0
 
 
 def _version(session: Session) -> tuple[int, str]:
@@ -84,15 +94,18 @@ def _version(session: Session) -> tuple[int, str]:
 
 
 def grid_index(session: Session) -> GridIndex:
-    global _cache
-    key = _version(session)
+    global _cache, _checked_at
     cached = _cache
+    if cached is not None and time.monotonic() - _checked_at < RECHECK_SECONDS:
+        return cached
+    key = _version(session)
     if cached is not None and cached.key == key:
+        _checked_at = time.monotonic()
         return cached
     with _lock:
-        if _cache is not None and _cache.key == key:
-            return _cache
-        rows = session.execute(select(Area.id, Area.boundary).where(
-            Area.level == "grid", Area.boundary.is_not(None)).order_by(Area.id)).all()
-        _cache = GridIndex.build(key, [(r[0], r[1]) for r in rows])
+        if _cache is None or _cache.key != key:
+            rows = session.execute(select(Area.id, Area.boundary).where(
+                Area.level == "grid", Area.boundary.is_not(None)).order_by(Area.id)).all()
+            _cache = GridIndex.build(key, [(r[0], r[1]) for r in rows])
+        _checked_at = time.monotonic()
         return _cache

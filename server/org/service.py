@@ -14,6 +14,7 @@ from server.common.geo import parse_boundary, to_geojson, to_wgs84
 from server.common.text import name_problem, normalize_name
 from server.errors import ApiError, conflict, forbidden, invalid, not_found
 from server.org.index import grid_index
+from server.org.index import invalidate as invalidate_grid_index
 from server.org.models import CHILD_LEVEL, Area, subtree_range
 
 CODE_DIGITS = {"county": 6, "township": 9, "village": 12, "grid": 15}
@@ -56,6 +57,7 @@ def _set_boundary(session: Session, area: Area, geojson: dict[str, Any] | None) 
                 raise conflict("grid_overlap", "网格边界与已有网格重叠", {"other_area_id": other_id})
     area.boundary = to_geojson(geom)
     area.min_lng, area.min_lat, area.max_lng, area.max_lat = geom.bounds
+    invalidate_grid_index()
 
 
 def create_county(session: Session, *, code: str, name: str, boundary: dict[str, Any] | None = None) -> Area:

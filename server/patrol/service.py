@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 from typing import Any, Sequence
 
 from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.auth.models import User
 from server.auth.scope import Actor
 from server.checklists import service as checklists
 from server.common.geo import distance_m, to_wgs84
@@ -65,12 +65,10 @@ def check_in(session: Session, config: Config, actor: Actor, data: dict[str, Any
     clock-in of a local day counts, later ones are extras."""
     lat, lng, flags = _position(data["location"])
     when = field_time(config, data["device_time"], now)
+    grid_id, outside_m = _member_grid(session, actor, lat, lng, data.get("grid_id"))
+    in_area = outside_m <= config.geofence_tolerance_m
 
     def build() -> CheckIn:
-        grid_id, outside_m = _member_grid(session, actor, lat, lng, data.get("grid_id"))
-        in_area = outside_m <= config.geofence_tolerance_m
-        # serialize one member's clock-ins so "which one counts" is decided one at a time
-        session.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
         counted = session.scalar(select(CheckIn).where(CheckIn.user_id == actor.user_id, CheckIn.day == when.day,
                                                        CheckIn.counted.is_(True)))
         record = CheckIn(
@@ -86,8 +84,16 @@ def check_in(session: Session, config: Config, actor: Actor, data: dict[str, Any
             session.flush()
         return record
 
-    record, created = create_once(session, CheckIn, actor.user_id, str(data["client_uuid"]), build)
-    return Created(record, created)
+    # Two clock-ins of one member racing for "counted": the partial unique index lets one win; the loser's
+    # attempt is rolled back and made again, and then sees the winner.
+    for attempt in range(3):
+        try:
+            record, created = create_once(session, CheckIn, actor.user_id, str(data["client_uuid"]), build)
+            return Created(record, created)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _place_for_member(session: Session, actor: Actor, place_id: int) -> Place:
