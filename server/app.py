@@ -29,6 +29,8 @@ BLUEPRINTS = (
     "server.dispatch.routes",
     "server.reports.routes",
     "server.phone.routes",
+    "server.evidence.routes",
+    "server.review.routes",
 )
 
 

@@ -60,6 +60,7 @@ class Config:
     # flask-limiter storage; memory:// for one process, redis://host:6379 for several app servers
     ratelimit_storage_uri: str = "memory://"
     ratelimit_login: str = "20 per minute"
+    ratelimit_public_upload: str = "30 per hour"  # per IP, photo uploads without a login (tip-offs)
     # request bodies above this are refused with 413 before they are read
     max_content_length: int = 25 * 1024 * 1024
     # the five ones
@@ -68,6 +69,14 @@ class Config:
     device_time_max_behind_hours: int = 48     # offline phones sync late; older device times are flagged
     device_time_max_ahead_minutes: int = 10    # device clocks ahead of the server by more are flagged
     sync_batch_limit: int = 100                # items per POST /api/v1/sync
+    # photo evidence
+    photo_max_bytes: int = 20 * 1024 * 1024    # larger uploads answer 413 before the body is read
+    photo_url_minutes: int = 10                # lifetime of display/thumbnail/original URLs
+    fraud_phash_distance: int = 6              # pHash bits apart that count as "the same picture"
+    fraud_phash_days: int = 90                 # how far back a member's own photos are compared
+    fraud_exif_time_minutes: int = 120         # EXIF time this far from the claimed time is flagged
+    fraud_exif_distance_m: float = 500.0       # EXIF GPS this far from the claimed location or place is flagged
+    evidence_sweep_grace_hours: int = 24       # orphaned objects younger than this are left alone
     log_level: str = "INFO"
     # behind nginx or another reverse proxy: trust one X-Forwarded-For hop for client IPs
     trust_proxy: bool = False

@@ -12,3 +12,4 @@ def import_all() -> None:
     import server.hazards.models  # noqa: F401
     import server.dispatch.models  # noqa: F401
     import server.reports.models  # noqa: F401
+    import server.evidence.models  # noqa: F401

@@ -161,5 +161,13 @@ def checklists_loaded(session: Any) -> None:
 
 
 @pytest.fixture
-def patrol_world(world: Any, checklists_loaded: None) -> Any:
+def patrol_world(world: Any, checklists_loaded: None, client: Any) -> Any:
+    """The world with checklists loaded and, for each member, one uploaded photo per purpose (ids from
+    tests.photos.photo_id), so records can name real photos."""
+    from tests.photos import PURPOSES, jpeg, photo_id, upload
+
+    for n, user in enumerate(("m1", "m1b", "m2")):
+        for k, purpose in enumerate(PURPOSES):
+            resp = upload(client, world.headers(user), purpose, jpeg(100 * n + k), client_uuid=photo_id(user, purpose))
+            assert resp.status_code == 201, resp.get_json()
     return world

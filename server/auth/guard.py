@@ -12,7 +12,7 @@ from server.auth.models import User
 from server.auth.scope import Actor, actor_for
 from server.audit.service import AuditContext, set_context
 from server.errors import ApiError
-from server.web import app_config, clock_now, db
+from server.web import app_config, client_ip, clock_now, db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,6 +52,17 @@ def login_required(permission: str | None = None) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def optional_actor() -> Actor | None:
+    """The actor when the request carries a token (which must then be valid), else None: for the few endpoints
+    the public may use too (tip-off photos)."""
+    if not request.headers.get("Authorization"):
+        return None
+    actor = _authenticate()
+    g.actor = actor
+    set_context(db(), AuditContext(actor.user_id, actor.username, client_ip(), g.get("request_id")))
+    return actor
 
 
 def current_actor() -> Actor:

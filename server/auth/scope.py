@@ -36,6 +36,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "task:complete": frozenset({"member"}),
     "bulletin:read": ALL,
     "bulletin:publish": ADMINS,
+    "photo:upload": ALL,
+    "photo:read": ALL,
+    "photo:original": ADMINS,
+    "review:decide": ADMINS,
 }
 
 # Which roles an admin may create or edit: nobody grants more than they have.

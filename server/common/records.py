@@ -16,8 +16,8 @@ from server.errors import ApiError
 T = TypeVar("T")
 
 
-def create_once(session: Session, model: type[T], user_id: int, client_uuid: str,
-                build: Callable[[], T]) -> tuple[T, bool]:
+def create_once(session: Session, model: type[T], user_id: int | None, client_uuid: str,
+                build: Callable[[], T], owner: str = "user_id") -> tuple[T, bool]:
     """(record, created).  A retry of the same UUID by the same user finds the record the first attempt made,
     whatever the body says now; the same UUID from someone else is a 409.
 
@@ -26,9 +26,9 @@ def create_once(session: Session, model: type[T], user_id: int, client_uuid: str
     nothing else, so the whole transaction is rolled back, which saves two round trips on the common path.
     An IntegrityError that is not about client_uuid propagates, after the rollback."""
     uuid_col = model.client_uuid  # type: ignore[attr-defined]
-    found = session.execute(select(model.id, model.user_id).where(uuid_col == client_uuid)).first()  # type: ignore[attr-defined]
+    found = session.execute(select(model.id).where(uuid_col == client_uuid)).first()  # type: ignore[attr-defined]
     if found is not None:
-        return _owned(session.get(model, found.id), user_id), False
+        return _owned(session.get(model, found.id), user_id, owner), False
     nested = session.in_nested_transaction()
     try:
         if nested:
@@ -42,7 +42,7 @@ def create_once(session: Session, model: type[T], user_id: int, client_uuid: str
         existing = session.scalar(select(model).where(uuid_col == client_uuid))
         if existing is None:
             raise
-        return _owned(existing, user_id), False
+        return _owned(existing, user_id, owner), False
     return record, True
 
 
@@ -53,8 +53,8 @@ def _add(session: Session, build: Callable[[], T]) -> T:
     return record
 
 
-def _owned(record: Any, user_id: int) -> Any:
-    if record.user_id != user_id:
+def _owned(record: Any, user_id: int | None, owner: str) -> Any:
+    if getattr(record, owner) != user_id:
         raise ApiError(409, "client_uuid_conflict", "该 client_uuid 已被其他用户使用")
     return record
 

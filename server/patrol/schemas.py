@@ -62,6 +62,7 @@ class FieldRecordOut(Out):
     photo_ids = ma.fields.List(ma.fields.String())
     flags = ma.fields.List(ma.fields.String())
     review_status = ma.fields.String()
+    review_reason = ma.fields.String(allow_none=True, metadata={"description": "why a reviewer rejected it"})
 
 
 class CheckInOut(FieldRecordOut):

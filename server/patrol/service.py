@@ -16,6 +16,7 @@ from server.common.records import create_once, field_time
 from server.common.timeutil import day_bounds_utc
 from server.config import Config
 from server.dispatch import service as dispatch
+from server.evidence import service as evidence
 from server.errors import ApiError, invalid, not_found
 from server.hazards import service as hazards
 from server.org.index import grid_index
@@ -69,13 +70,15 @@ def check_in(session: Session, config: Config, actor: Actor, data: dict[str, Any
     in_area = outside_m <= config.geofence_tolerance_m
 
     def build() -> CheckIn:
+        photo_flags = evidence.attach(session, actor, data["photo_ids"], record=f"checkins:{data['client_uuid']}",
+                                      kind="checkin")
         counted = session.scalar(select(CheckIn).where(CheckIn.user_id == actor.user_id, CheckIn.day == when.day,
                                                        CheckIn.counted.is_(True)))
         record = CheckIn(
             client_uuid=str(data["client_uuid"]), user_id=actor.user_id, area_id=grid_id,
             device_time=when.device_time, received_at=when.received_at, occurred_at=when.occurred_at, day=when.day,
             lat=lat, lng=lng, accuracy=data["location"].get("accuracy"), photo_ids=list(data["photo_ids"]),
-            flags=[*when.flags, *flags, *([] if in_area else ["out_of_area"])],
+            flags=[*when.flags, *flags, *([] if in_area else ["out_of_area"]), *photo_flags],
             geofence="in_area" if in_area else "out_of_area",
             distance_m=0.0 if outside_m == float("inf") else round(outside_m, 1), note=data.get("note"),
             counted=counted is None or when.occurred_at < counted.occurred_at)
@@ -110,6 +113,11 @@ def record_visit(session: Session, config: Config, actor: Actor, data: dict[str,
         place = _place_for_member(session, actor, data["place_id"])
         checklist = checklists.get_version(session, data["checklist_id"], data["checklist_version"])
         answers, findings = checklists.check_answers(checklist.definition, data["answers"])
+        record_key = f"visits:{data['client_uuid']}"
+        photo_flags = evidence.attach(session, actor, data.get("photo_ids", []), record=record_key, kind="visit")
+        for answer in answers:
+            photo_flags += evidence.attach(session, actor, answer["photo_ids"], record=record_key, kind="visit",
+                                           field=f"answers.{answer['item_id']}")
         far = None
         if place.lat is not None and place.lng is not None:
             far = distance_m(lat, lng, place.lat, place.lng)
@@ -118,7 +126,8 @@ def record_visit(session: Session, config: Config, actor: Actor, data: dict[str,
             checklist_id=checklist.id, answers=answers, notes=data.get("notes"),
             device_time=when.device_time, received_at=when.received_at, occurred_at=when.occurred_at, day=when.day,
             lat=lat, lng=lng, accuracy=data["location"].get("accuracy"), photo_ids=list(data.get("photo_ids", [])),
-            flags=[*when.flags, *flags, *(["far_from_place"] if far and far > config.visit_distance_flag_m else [])],
+            flags=sorted({*when.flags, *flags, *photo_flags,
+                          *(["far_from_place"] if far and far > config.visit_distance_flag_m else [])}),
             distance_to_place_m=None if far is None else round(far, 1), hazards_found=len(findings))
         session.add(visit)
         session.flush()
@@ -141,12 +150,14 @@ def record_publicity(session: Session, config: Config, actor: Actor, data: dict[
 
     def build() -> PublicityVisit:
         place = _place_for_member(session, actor, data["place_id"])
+        photo_flags = evidence.attach(session, actor, data["photo_ids"], record=f"publicity:{data['client_uuid']}",
+                                      kind="publicity")
         record = PublicityVisit(
             client_uuid=str(data["client_uuid"]), user_id=actor.user_id, area_id=place.area_id, place_id=place.id,
             materials=list(data.get("materials", [])), people_reached=data.get("people_reached", 0),
             notes=data.get("notes"), device_time=when.device_time, received_at=when.received_at,
             occurred_at=when.occurred_at, day=when.day, lat=lat, lng=lng, accuracy=data["location"].get("accuracy"),
-            photo_ids=list(data["photo_ids"]), flags=[*when.flags, *flags])
+            photo_ids=list(data["photo_ids"]), flags=[*when.flags, *flags, *photo_flags])
         session.add(record)
         session.flush()
         dispatch.record_done(session, user_id=actor.user_id, record_type="publicity", record_id=record.id,

@@ -94,6 +94,13 @@ def jpeg_with_size(small_jpeg: bytes, width: int, height: int) -> bytes:
     return bytes(patched)
 
 
+def heif_with_size(small_heif: bytes, width: int, height: int) -> bytes:
+    """A HEIF whose 'ispe' (image spatial extents) property claims width×height (use a 64×64 source: no crop)."""
+    assert small_heif.count(b"ispe") == 1
+    at = small_heif.index(b"ispe") + 8  # after the type and the version/flags word
+    return small_heif[:at] + struct.pack(">II", width, height) + small_heif[at + 8 :]
+
+
 def app1_span(jpeg: bytes) -> tuple[int, int]:
     """(start, end) of the Exif APP1 payload after its 'Exif\\0\\0' header."""
     start = jpeg.index(b"\xff\xe1")
@@ -111,6 +118,7 @@ class Images:
     dms = staticmethod(dms)
     png_with_size = staticmethod(png_with_size)
     jpeg_with_size = staticmethod(jpeg_with_size)
+    heif_with_size = staticmethod(heif_with_size)
     app1_span = staticmethod(app1_span)
 
     @staticmethod

@@ -44,7 +44,6 @@ def test_big_photo_gives_display_and_thumbnail_upright_and_exif_free(photo_12mp)
         assert image.format == "JPEG" and rendition.content_type == "image/jpeg"
         assert image.size == (rendition.width, rendition.height)
         assert dict(image.getexif()) == {} and b"Exif\x00\x00" not in rendition.data
-        assert image.info.get("progressive") or image.info.get("progression")
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
@@ -59,7 +58,7 @@ def test_orientation_is_applied_like_exif_transpose(images, orientation):
     w, h = display.size
     for x, y in [(w // 8, h // 8), (w - 1 - w // 8, h // 8), (w // 8, h - 1 - h // 8), (w // 2, h // 2)]:
         got, want = display.getpixel((x, y)), expected.getpixel((x, y))
-        assert max(abs(a - b) for a, b in zip(got, want)) < 40, (orientation, (x, y), got, want)
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 40, (orientation, (x, y), got, want)
 
 
 def test_small_images_are_never_upscaled(images):

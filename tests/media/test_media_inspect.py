@@ -157,15 +157,17 @@ def test_more_pixels_than_allowed_is_refused(images):
 def _bomb(images, kind: str) -> bytes:
     if kind == "png":
         return images.png_with_size(images.png((16, 16)), BOMB_SIDE, BOMB_SIDE)
+    if kind == "heif":
+        return images.heif_with_size(images.encode(images.scene((64, 64)), "HEIF"), BOMB_SIDE, BOMB_SIDE)
     return images.jpeg_with_size(images.jpeg((16, 16)), BOMB_SIDE, BOMB_SIDE)
 
 
 @pytest.mark.parametrize("max_pixels", [media.MAX_PIXELS, 10**12], ids=["our-limit", "pillow-guard"])
-@pytest.mark.parametrize("kind", ["png", "jpeg"])
+@pytest.mark.parametrize("kind", ["png", "jpeg", "heif"])
 def test_header_bomb_is_refused_without_decoding_or_allocating(images, monkeypatch, kind, max_pixels):
     """30000×30000 is 2.7 GB as RGB; the header alone must settle it (and Pillow's guard if a caller lifts ours)."""
     bomb = _bomb(images, kind)
-    assert len(bomb) < 2_000
+    assert len(bomb) < 4_000
     decodes: list[tuple[int, int]] = []
     monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decodes.append(self.size))
     rss_before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -180,6 +182,11 @@ def test_header_bomb_is_refused_without_decoding_or_allocating(images, monkeypat
     assert decodes == []
     assert peak < 2 * 1024 * 1024
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before_kb < 64 * 1024
+
+
+def test_now_must_be_aware(images):
+    with pytest.raises(ValueError):
+        media.inspect(images.jpeg(), now=datetime(2026, 11, 23, 14, 0))
 
 
 def test_every_error_has_a_code_and_a_chinese_message(images):

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import redirect, request
+from flask_smorest import Blueprint
+
+from server.api import PUBLIC
+from server.auth.guard import current_actor, login_required, optional_actor
+from server.common.geo import to_wgs84
+from server.errors import ApiError
+from server.evidence import service
+from server.evidence.schemas import PhotoFile, PhotoOut, PhotoUploadForm
+from server.ratelimit import limiter
+from server.web import app_config, clock_now, db, store
+
+blp = Blueprint("evidence", __name__, url_prefix="/api/v1/photos", description="照片证据")
+
+_FORM_OVERHEAD = 64 * 1024
+
+
+def _refuse_oversized_body() -> None:
+    """413 from the Content-Length alone: a too-large photo is never read into memory.  Without a length
+    (chunked), werkzeug stops reading at the same limit."""
+    limit = app_config().photo_max_bytes + _FORM_OVERHEAD
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", f"照片过大, 最大 {app_config().photo_max_bytes // (1024 * 1024)} MB")
+    request.max_content_length = limit
+
+
+def _photo_sized(view: Any) -> Any:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _refuse_oversized_body()  # before the form is parsed, i.e. before the body is read
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _public_upload_limit() -> str:
+    return app_config().ratelimit_public_upload
+
+
+def _with_urls(photo: Any) -> Any:
+    """The photo with fresh URLs (plain attributes, not columns: minted per answer, never stored)."""
+    for name, url in service.urls(store(), app_config(), photo).items():
+        setattr(photo, name, url)
+    return photo
+
+
+@blp.route("", methods=["POST"])
+@limiter.limit(_public_upload_limit, exempt_when=lambda: bool(request.headers.get("Authorization")))
+@_photo_sized
+@blp.doc(security=[{"bearerAuth": []}, {}])
+@blp.arguments(PhotoUploadForm, location="form")
+@blp.arguments(PhotoFile, location="files")
+@blp.response(201, PhotoOut)
+@blp.alt_response(200, schema=PhotoOut, description="a retry: the photo the first attempt stored")
+def upload(form: dict[str, Any], files: dict[str, Any]) -> Any:
+    """Upload a photo (multipart field ``file``, as wx.uploadFile sends it).  Kept byte-for-byte; answers the
+    photo id and short-lived display and thumbnail URLs.  Without a login only purpose ``tipoff`` is accepted."""
+    actor = optional_actor()
+    if actor is not None:
+        actor.require("photo:upload")
+    claimed = None
+    if form.get("lat") is not None and form.get("lng") is not None:
+        claimed = to_wgs84(form["lat"], form["lng"], form["coord_system"])
+    data = files["file"].read()
+    result = service.upload(
+        db(), app_config(), store(), actor, client_uuid=str(form["client_uuid"]), purpose=form["purpose"],
+        data=data, claimed_time=form.get("claimed_time"), claimed=claimed, place_id=form.get("place_id"),
+        member_name=actor.display_name if actor else "群众举报", now=clock_now())
+    return _with_urls(result.photo), 201 if result.created else 200
+
+
+@blp.route("/<photo_id>", methods=["GET"])
+@login_required("photo:read")
+@blp.response(200, PhotoOut)
+def photo(photo_id: str) -> Any:
+    """A photo's facts and flags with fresh URLs (the scope is checked before a URL is made)"""
+    return _with_urls(service.get_photo(db(), current_actor(), photo_id))
+
+
+@blp.route("/<photo_id>/original", methods=["GET"])
+@login_required("photo:original")
+@blp.response(302, description="redirect to a short-lived URL of the original bytes")
+def original(photo_id: str) -> Any:
+    """The original exactly as uploaded (admins only)"""
+    found = service.get_photo(db(), current_actor(), photo_id)
+    return redirect(service.original_url(store(), app_config(), found), code=302)

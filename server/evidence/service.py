@@ -1,0 +1,262 @@
+"""Photo upload, integrity and fraud signals, short-lived URLs, attaching photos to records, the orphan sweep.
+
+Order of work in an upload, so that a failure loses nothing and leaves nothing half-made: inspect the bytes
+(refused before anything is stored) → store the objects (store down: 503, no row) → insert the row (database
+down: the objects are orphans, and the sweep removes them once older than a grace period and unreferenced).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Sequence
+
+import media
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from server.auth.scope import Actor
+from server.common.geo import distance_m
+from server.common.records import create_once
+from server.config import Config
+from server.errors import ApiError, invalid, not_found
+from server.evidence.models import PURPOSES, Photo
+from server.org.models import Area
+from server.places.models import Place
+from server.storage import ObjectNotFound, ObjectStore, ObjectStoreUnavailable
+
+# which purposes a record may attach: answers of a visit may carry hazard photos too
+ACCEPTS = {"checkin": {"checkin"}, "visit": {"visit", "hazard"}, "publicity": {"publicity"},
+           "hazard": {"hazard", "visit"}, "rectification": {"rectification"}, "tipoff": {"tipoff"}}
+
+FLAG_MESSAGES = {
+    "duplicate_sha256": "同一张照片(字节完全相同)已上传用于其他记录",
+    "near_duplicate": "与该网格员近期上传的另一张照片高度相似",
+    "exif_time_far": "照片拍摄时间与声明时间相差过大",
+    "exif_gps_far": "照片 GPS 位置与声明位置相距过远",
+    "exif_gps_far_from_place": "照片 GPS 位置与场所位置相距过远",
+    "no_camera_exif": "照片没有相机信息 (可能是截图或转发的图片)",
+    "photo_reused": "该照片已用于另一条记录",
+}
+
+
+def flag(code: str, **detail: Any) -> dict[str, Any]:
+    return {"code": code, "message": FLAG_MESSAGES[code], **({"detail": detail} if detail else {})}
+
+
+@dataclass(frozen=True)
+class Upload:
+    photo: Photo
+    created: bool
+
+
+def _unavailable() -> ApiError:
+    return ApiError(503, "object_store_unavailable", "照片存储暂时不可用, 请稍后重试 (照片未保存)",
+                    headers={"Retry-After": "30"})
+
+
+def _put_original(store: ObjectStore, key: str, data: bytes, content_type: str) -> None:
+    try:
+        store.stat(key)  # content-addressed: the same bytes are stored once
+    except ObjectNotFound:
+        store.put(key, data, content_type=content_type)
+
+
+def _fraud_flags(session: Session, config: Config, *, uploader_id: int | None, facts: media.ImageFacts, sha256: str,
+                 phash: str, claimed_time: datetime | None, claimed: tuple[float, float] | None,
+                 place: Place | None, now: datetime) -> list[dict[str, Any]]:
+    flags: list[dict[str, Any]] = []
+    same = session.scalar(select(Photo.client_uuid).where(Photo.sha256 == sha256).limit(1))
+    if same is not None:
+        flags.append(flag("duplicate_sha256", other_photo=same))
+    if uploader_id is not None:
+        since = now - timedelta(days=config.fraud_phash_days)
+        for other_uuid, other_hash in session.execute(
+                select(Photo.client_uuid, Photo.phash).where(Photo.uploader_id == uploader_id,
+                                                             Photo.created_at >= since, Photo.sha256 != sha256)):
+            distance = media.hamming(phash, other_hash)
+            if distance <= config.fraud_phash_distance:
+                flags.append(flag("near_duplicate", other_photo=other_uuid, distance=distance))
+                break
+    if facts.taken_at is not None and claimed_time is not None and facts.taken_at_has_offset:
+        minutes = abs((facts.taken_at - claimed_time).total_seconds()) / 60
+        if minutes > config.fraud_exif_time_minutes:
+            flags.append(flag("exif_time_far", minutes=round(minutes)))
+    if facts.gps is not None:
+        if claimed is not None:
+            d = distance_m(facts.gps.lat, facts.gps.lng, *claimed)
+            if d > config.fraud_exif_distance_m:
+                flags.append(flag("exif_gps_far", metres=round(d)))
+        if place is not None and place.lat is not None and place.lng is not None:
+            d = distance_m(facts.gps.lat, facts.gps.lng, place.lat, place.lng)
+            if d > config.fraud_exif_distance_m:
+                flags.append(flag("exif_gps_far_from_place", metres=round(d)))
+    if not facts.has_camera_exif:
+        flags.append(flag("no_camera_exif"))
+    return flags
+
+
+def upload(session: Session, config: Config, store: ObjectStore, actor: Actor | None, *, client_uuid: str,
+           purpose: str, data: bytes, claimed_time: datetime | None, claimed: tuple[float, float] | None,
+           place_id: int | None, member_name: str, now: datetime) -> Upload:
+    """Store one photo; idempotent on the client UUID.  ``actor`` is None for the public's tip-off photos."""
+    if purpose not in PURPOSES:
+        raise invalid("purpose", "用途无效")
+    if actor is None and purpose != "tipoff":
+        raise ApiError(401, "unauthorized", "请先登录")
+    existing = session.scalar(select(Photo).where(Photo.client_uuid == client_uuid))
+    uploader_id = actor.user_id if actor else None
+    if existing is not None:
+        if existing.uploader_id != uploader_id:
+            raise ApiError(409, "client_uuid_conflict", "该 client_uuid 已被其他用户使用")
+        return Upload(existing, False)
+    place = None
+    if place_id is not None:
+        place = session.get(Place, place_id)
+        if place is None or place.deleted_at is not None or actor is None or not actor.covers(place.area.path):
+            raise not_found("企业(场所)")
+    area_id = place.area_id if place else (actor.area_ids[0] if actor and actor.area_ids else None)
+    area = session.get(Area, area_id) if area_id else None
+
+    try:
+        watermark = media.Watermark(
+            time=claimed_time or now, place=place.name if place else (area.name if area else "群众举报"),
+            member=member_name, lat=claimed[0] if claimed else None, lng=claimed[1] if claimed else None)
+        done = media.process(data, watermark, max_bytes=config.photo_max_bytes, now=now)
+    except media.TooLarge as exc:
+        raise ApiError(413, "payload_too_large", exc.message)
+    except media.MediaError as exc:
+        raise ApiError(422, exc.code, exc.message, {"fields": {"file": [exc.message]}})
+
+    facts = done.facts
+    content_type = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heif": "image/heif"}[facts.format]
+    original_key = f"originals/{done.sha256[:2]}/{done.sha256}"
+    # derived keys are new per attempt: a concurrent retry that loses the race leaves orphans, never overwrites
+    stem = f"derived/{client_uuid}/{secrets.token_hex(4)}"
+    try:
+        _put_original(store, original_key, data, content_type)
+        store.put(f"{stem}-display.jpg", done.derivatives.display.data, content_type="image/jpeg")
+        store.put(f"{stem}-thumb.jpg", done.derivatives.thumbnail.data, content_type="image/jpeg")
+    except ObjectStoreUnavailable:
+        raise _unavailable()
+
+    flags = _fraud_flags(session, config, uploader_id=uploader_id, facts=facts, sha256=done.sha256, phash=done.phash,
+                         claimed_time=claimed_time, claimed=claimed, place=place, now=now)
+
+    def build() -> Photo:
+        return Photo(
+            client_uuid=client_uuid, uploader_id=uploader_id, area_id=area_id, purpose=purpose, sha256=done.sha256,
+            phash=done.phash, format=facts.format, width=facts.width, height=facts.height, size=len(data),
+            original_key=original_key, display_key=f"{stem}-display.jpg", thumbnail_key=f"{stem}-thumb.jpg",
+            exif_time=facts.taken_at if facts.taken_at_has_offset else None,
+            exif_lat=facts.gps.lat if facts.gps else None, exif_lng=facts.gps.lng if facts.gps else None,
+            camera=" ".join(x for x in (facts.make, facts.model) if x)[:128] or None,
+            has_camera_exif=facts.has_camera_exif, claimed_time=claimed_time,
+            claimed_lat=claimed[0] if claimed else None, claimed_lng=claimed[1] if claimed else None,
+            place_id=place.id if place else None, flags=flags)
+
+    photo, created = create_once(session, Photo, uploader_id, client_uuid, build, owner="uploader_id")
+    return Upload(photo, created)
+
+
+def urls(store: ObjectStore, config: Config, photo: Photo) -> dict[str, str]:
+    expires = timedelta(minutes=config.photo_url_minutes)
+    try:
+        return {"display_url": store.presigned_get(photo.display_key, expires=expires),
+                "thumbnail_url": store.presigned_get(photo.thumbnail_key, expires=expires)}
+    except ObjectStoreUnavailable:
+        raise _unavailable()
+
+
+def original_url(store: ObjectStore, config: Config, photo: Photo) -> str:
+    ext = {"jpeg": "jpg", "png": "png", "webp": "webp", "heif": "heic"}[photo.format]
+    try:
+        return store.presigned_get(photo.original_key, expires=timedelta(minutes=config.photo_url_minutes),
+                                   download_name=f"{photo.client_uuid}.{ext}")
+    except ObjectStoreUnavailable:
+        raise _unavailable()
+
+
+def get_photo(session: Session, actor: Actor, photo_uuid: str) -> Photo:
+    """A photo the actor may see: their own, or one whose area their scope covers (same 404 otherwise)."""
+    photo = session.scalar(select(Photo).where(Photo.client_uuid == photo_uuid))
+    if photo is None:
+        raise not_found("照片")
+    if photo.uploader_id == actor.user_id:
+        return photo
+    area = session.get(Area, photo.area_id) if photo.area_id else None
+    if area is None:
+        if actor.role != "county_admin":
+            raise not_found("照片")
+        return photo
+    actor.require_area(area, "照片")
+    return photo
+
+
+def attach(session: Session, actor: Actor, photo_ids: Iterable[str], *, record: str, kind: str,
+           field: str = "photo_ids") -> list[str]:
+    """Check the photos a record names (exist, the actor's own or of their scope, the right purpose), mark them
+    attached, and return the record flags their evidence raises."""
+    ids = list(dict.fromkeys(photo_ids))
+    if not ids:
+        return []
+    photos = {p.client_uuid: p for p in session.scalars(select(Photo).where(Photo.client_uuid.in_(ids)))}
+    problems = []
+    for pid in ids:
+        photo = photos.get(pid)
+        if photo is None:
+            problems.append(f"照片 {pid} 不存在 (请先上传照片)")
+        elif photo.uploader_id != actor.user_id and not _in_scope(session, actor, photo):
+            problems.append(f"照片 {pid} 不存在 (请先上传照片)")
+        elif photo.purpose not in ACCEPTS[kind]:
+            problems.append(f"照片 {pid} 的用途是 {photo.purpose}, 不能用于此记录")
+    if problems:
+        raise ApiError(422, "photo_invalid", "照片无效", {"fields": {field: problems}})
+    flags: list[str] = []
+    for photo in photos.values():
+        if photo.attached_to is not None and photo.attached_to != record:
+            flags.append("photo_reused")
+        elif photo.attached_to is None:
+            photo.attached_to = record
+        flags.extend(f"photo_{f['code']}" for f in photo.flags)
+    return sorted(set(flags))
+
+
+def _in_scope(session: Session, actor: Actor, photo: Photo) -> bool:
+    area = session.get(Area, photo.area_id) if photo.area_id else None
+    return actor.covers_area(area)
+
+
+def flagged_photo_ids(session: Session, photo_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    if not photo_ids:
+        return {}
+    return {uuid: flags for uuid, flags in session.execute(
+        select(Photo.client_uuid, Photo.flags).where(Photo.client_uuid.in_(list(photo_ids))))}
+
+
+def sweep(session: Session, store: ObjectStore, now: datetime, grace: timedelta) -> list[str]:
+    """Delete stored objects that no photo row references and that are older than ``grace`` (uploads whose
+    database insert failed, or retries that lost a race).  Returns the deleted keys."""
+    cutoff = now - grace
+    deleted = []
+    for prefix in ("originals/", "derived/"):
+        batch: list[str] = []
+        for info in store.list_older_than(prefix, cutoff):
+            batch.append(info.key)
+            if len(batch) >= 500:
+                deleted += _delete_unreferenced(session, store, batch)
+                batch = []
+        deleted += _delete_unreferenced(session, store, batch)
+    return deleted
+
+
+def _delete_unreferenced(session: Session, store: ObjectStore, keys: list[str]) -> list[str]:
+    if not keys:
+        return []
+    used = set(session.scalars(select(Photo.original_key).where(Photo.original_key.in_(keys))))
+    used |= set(session.scalars(select(Photo.display_key).where(Photo.display_key.in_(keys))))
+    used |= set(session.scalars(select(Photo.thumbnail_key).where(Photo.thumbnail_key.in_(keys))))
+    gone = [k for k in keys if k not in used]
+    for key in gone:
+        store.delete(key)
+    return gone
