@@ -74,7 +74,10 @@ def _truncate(engine: Engine) -> None:
     from server.org.index import invalidate
 
     invalidate()
-    tables = [t.name for t in Base.metadata.sorted_tables]
+    from sqlalchemy import inspect as sa_inspect
+
+    existing = set(sa_inspect(engine).get_table_names())
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name in existing]
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))

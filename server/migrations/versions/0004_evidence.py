@@ -43,7 +43,7 @@ def upgrade() -> None:
     sa.Column('claimed_lng', sa.Float(), nullable=True),
     sa.Column('place_id', sa.Integer(), nullable=True),
     sa.Column('flags', server.db.JSONType, nullable=False),
-    sa.Column('attached_to', sa.String(length=40), nullable=True),
+    sa.Column('attached_to', sa.String(length=64), nullable=True),
     sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_photos_area_id_areas')),
     sa.ForeignKeyConstraint(['place_id'], ['places.id'], name=op.f('fk_photos_place_id_places')),
