@@ -185,6 +185,27 @@ def bulletin_publish(day: Any) -> None:
     click.echo(f"published {len(made)} bulletins for {target.isoformat()}")
 
 
+@main.group("evidence")
+def evidence_group() -> None:
+    """Photo evidence."""
+
+
+@evidence_group.command("sweep")
+@click.option("--grace-hours", type=int, default=None, help="default: GRIDPATROL_EVIDENCE_SWEEP_GRACE_HOURS (24)")
+@with_appcontext
+def evidence_sweep(grace_hours: int | None) -> None:
+    """Delete stored objects no photo references, once older than the grace period (cron: nightly)."""
+    from datetime import timedelta
+
+    from server.evidence.service import sweep
+    config = current_app.extensions["gridpatrol.config"]
+    hours = grace_hours if grace_hours is not None else config.evidence_sweep_grace_hours
+    with _session() as session:
+        deleted = sweep(session, current_app.extensions["gridpatrol.store"],
+                        current_app.extensions["gridpatrol.clock"](), timedelta(hours=hours))
+    click.echo(f"deleted {len(deleted)} orphaned objects older than {hours} h")
+
+
 @main.group("places")
 def places_group() -> None:
     """Places (企业/场所)."""

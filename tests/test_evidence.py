@@ -370,3 +370,11 @@ def test_a_database_failure_leaves_an_orphan_that_the_sweep_removes_and_nothing_
     assert remaining == {photo.original_key, photo.display_key, photo.thumbnail_key}
     assert fetch(client, client.get(f"/api/v1/photos/{kept['id']}", headers=world.headers("m1"))
                  .get_json()["display_url"]).status_code == 200
+
+
+def test_the_sweep_command_runs(app, world):
+    runner = app.test_cli_runner()
+    from server.cli import evidence_sweep
+    result = runner.invoke(evidence_sweep, ["--grace-hours", "1"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 0 orphaned objects" in result.output
