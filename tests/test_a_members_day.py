@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tests.patrol_helpers import checkin, fire_answers, local, publicity, report, visit
+from tests.photos import photo_id
 
 
 def test_a_members_day(client, patrol_world, clock):
@@ -65,3 +66,37 @@ def test_a_members_day(client, patrol_world, clock):
     # the member reads the township's published bulletin
     mine = client.get("/api/v1/bulletins", headers=w.headers("m1")).get_json()
     assert [b["id"] for b in mine] == [published.get_json()["id"]]
+
+
+def test_published_bulletins_are_frozen_and_export_to_xlsx(client, patrol_world, clock):
+    import io
+
+    from openpyxl import load_workbook
+
+    from server.cli import bulletin_publish
+    w = patrol_world
+    clock.set(local(2026, 11, 23, 9, 0))
+    client.post("/api/v1/checkins", headers=w.headers("m1"), json=checkin(clock()))
+    clock.set(local(2026, 11, 24, 0, 10))  # the cron job, ten past midnight, publishes yesterday
+    result = w.app.test_cli_runner().invoke(bulletin_publish, [])
+    assert result.exit_code == 0 and "published 2 bulletins for 2026-11-23" in result.output
+    again = w.app.test_cli_runner().invoke(bulletin_publish, ["--date", "2026-11-23"])
+    assert "published 0 bulletins" in again.output
+    listed = client.get("/api/v1/bulletins?date=2026-11-23", headers=w.headers("town1")).get_json()
+    assert len(listed) == 1 and listed[0]["content"]["clocked_in"] == ["测试m1"]
+    # a late record does not change what was published
+    client.post("/api/v1/checkins", headers=w.headers("m1b"),
+                json=checkin(local(2026, 11, 23, 18, 0), lng=120.15, photo_ids=[photo_id("m1b", "checkin")]))
+    frozen = client.get(f"/api/v1/bulletins/{listed[0]['id']}", headers=w.headers("town1")).get_json()
+    assert frozen["content"] == listed[0]["content"]
+    again = client.post("/api/v1/bulletins", headers=w.headers("town1"),
+                        json={"township_id": w.areas["T1"].id, "date": "2026-11-23"})
+    assert again.status_code == 409 and again.get_json()["code"] == "bulletin_published"
+    # another township's member cannot read it
+    assert client.get(f"/api/v1/bulletins/{listed[0]['id']}", headers=w.headers("m2")).status_code == 404
+    xlsx = client.get(f"/api/v1/bulletins/{listed[0]['id']}.xlsx", headers=w.headers("m1"))
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.data))
+    assert book.sheetnames[:2] == ["通报", "网格员明细"]
+    names = [row[0].value for row in book["网格员明细"].iter_rows(min_row=2)]
+    assert names == ["测试m1", "测试m1b"]
