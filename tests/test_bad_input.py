@@ -313,7 +313,7 @@ def test_member_cannot_create_a_place_in_another_townships_grid(client, world, e
         by_location = post_place(client, world, new_place(location=IN_G2))
         by_area = post_place(client, world, new_place(location=None, area_id=world.areas["G2"].id))
         by_missing_area = post_place(client, world, new_place(location=None, area_id=999_999))
-    assert "location" in fields(assert_error(by_location, 422, "point_outside_scope"))
+    assert "location" in fields(assert_error(by_location, 422, "point_outside_grids"))
     assert "area_id" in fields(assert_error(by_area, 422, "validation_error"))
     assert by_area.get_json() == by_missing_area.get_json()  # another township's grid is as good as none
 

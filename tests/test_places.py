@@ -204,7 +204,7 @@ def test_dry_run_writes_nothing(client, world):
 def test_township_admin_import_refuses_rows_of_another_township(client, world):
     rows = [["西岭加油站", "", "危化品", "较大", "西岭村1号", "29.1", "120.3", "", "", ""]]
     report = upload(client, world, csv_bytes(rows), user="town1").get_json()
-    assert report["created"] == 0 and report["errors"][0]["message"] == "该位置不在您的管辖范围内"
+    assert report["created"] == 0 and report["errors"][0]["message"] == "该位置不在您辖区的任何网格内"
 
 
 @pytest.mark.parametrize("data,filename,message", [

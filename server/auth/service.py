@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.auth import tokens
-from server.auth.models import BindingCode, RefreshToken, User
+from server.auth.models import BindingCode, RefreshToken, User, UserArea
 from server.auth.scope import GRANTABLE_ROLES, Actor
 from server.auth.wechat import code2session
 from server.config import Config
@@ -194,8 +194,9 @@ def _user_in_scope(actor: Actor, user: User) -> bool:
 
 def users_query(actor: Actor, *, role: str | None = None, area_id: int | None = None,
                 q: str | None = None) -> Select[tuple[User]]:
-    stmt = select(User).where(
-        User.id.in_(select(User.id).join(User.areas).where(actor.area_clause(Area.path))))
+    # the same rule as get_user: listed only when every area of the user is in scope
+    outside = select(UserArea.user_id).join(Area, Area.id == UserArea.area_id).where(~actor.area_clause(Area.path))
+    stmt = select(User).where(User.id.in_(select(UserArea.user_id)), User.id.not_in(outside))
     if role:
         stmt = stmt.where(User.role == role)
     if area_id is not None:

@@ -44,6 +44,7 @@ HEADERS = {
     "contact_name": "contact_name", "联系人": "contact_name",
     "contact_phone": "contact_phone", "联系电话": "contact_phone",
 }
+OUTSIDE_SCOPE = "该位置不在您辖区的任何网格内"
 COMPARED = ("name", "credit_code", "sector", "risk_level", "address", "lat", "lng", "area_id", "contact_name",
             "contact_phone")
 
@@ -241,10 +242,10 @@ def _place_batch(session: Session, batch: list[_Row], areas: _Areas, report: Imp
                     continue
                 row.values["area_id"] = hit[0]
             else:
-                report.add_error(row.number, "lat", "该位置不在任何网格内")
+                report.add_error(row.number, "lat", OUTSIDE_SCOPE)
                 continue
-        if not areas.actor.covers(areas.path(row.values["area_id"])):
-            report.add_error(row.number, "grid_code" if row.grid_code else "lat", "该位置不在您的管辖范围内")
+        elif not areas.actor.covers(areas.path(row.values["area_id"])):
+            report.add_error(row.number, "lat", OUTSIDE_SCOPE)  # the same words as "no grid here"
             continue
         placed.append(row)
     return placed

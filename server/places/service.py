@@ -25,12 +25,10 @@ def _resolve_area(session: Session, actor: Actor, location: dict[str, Any] | Non
     """The grid from the location when there is one; otherwise the area the client named."""
     if location is not None:
         found = org.locate(session, location.get("lat"), location.get("lng"), location.get("coord_system", "wgs84"))
-        if found is None:
-            raise ApiError(422, "point_outside_grids", "该位置不在任何网格内",
-                           {"fields": {"location": ["该位置不在任何网格内"]}})
-        if not actor.covers(found.grid.path):
-            raise ApiError(422, "point_outside_scope", "该位置不在您辖区的网格内",
-                           {"fields": {"location": ["该位置不在您辖区的网格内"]}})
+        if found is None or not actor.covers(found.grid.path):
+            # one answer for "no grid here" and "someone else's grid": scope never reveals where grids are
+            raise ApiError(422, "point_outside_grids", "该位置不在您辖区的任何网格内",
+                           {"fields": {"location": ["该位置不在您辖区的任何网格内"]}})
         return found.grid, found.lat, found.lng
     if area_id is None:
         raise invalid("area_id", "需要提供位置或所属区域")
