@@ -28,9 +28,11 @@ BLUEPRINTS = (
     "server.patrol.routes",
     "server.dispatch.routes",
     "server.reports.routes",
+    "server.hazards.routes",
     "server.phone.routes",
     "server.evidence.routes",
     "server.review.routes",
+    "server.ranking.routes",
 )
 
 

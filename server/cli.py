@@ -185,6 +185,87 @@ def bulletin_publish(day: Any) -> None:
     click.echo(f"published {len(made)} bulletins for {target.isoformat()}")
 
 
+@main.group("ranking")
+def ranking_group() -> None:
+    """Monthly rankings (月排名).  Cron, Asia/Shanghai: ``30 1 1 * * gridpatrol ranking publish`` (last month)."""
+
+
+def _ranking_month(month: str | None) -> str:
+    from server.common.timeutil import local_day
+    from server.ranking.rules import previous_month
+    today = local_day(current_app.extensions["gridpatrol.clock"]())
+    return month or previous_month(f"{today.year}-{today.month:02d}")
+
+
+def _ranking_calendar() -> Any:
+    from server.ranking.rules import load_calendar
+    return load_calendar(current_app.extensions["gridpatrol.config"].ranking_calendar or None)
+
+
+@ranking_group.command("compute")
+@click.option("--month", default=None, help="YYYY-MM (Asia/Shanghai); default: last month")
+@with_appcontext
+def ranking_compute(month: str | None) -> None:
+    """Compute a month's draft (replacing the previous draft); published revisions are never touched."""
+    from server.common.timeutil import local_day
+    from server.errors import ApiError
+    from server.ranking.service import compute
+    now = current_app.extensions["gridpatrol.clock"]()
+    key = _ranking_month(month)
+    with _session() as session:
+        try:
+            run = compute(session, key, today=local_day(now), now=now, calendar=_ranking_calendar())
+        except ApiError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message} {exc.detail or ''}")
+        session.commit()
+    click.echo(f"draft of {run.month}: {run.counts['members']} members, {run.counts['villages']} villages, "
+               f"{run.counts['townships']} townships; rule v{run.rule_version}; digest {run.digest}")
+
+
+@ranking_group.command("publish")
+@click.option("--month", default=None, help="YYYY-MM (Asia/Shanghai); default: last month")
+@click.option("--reason", default=None, help="a correction: publishes the next revision, with this reason")
+@with_appcontext
+def ranking_publish(month: str | None, reason: str | None) -> None:
+    """Publish (freeze) an ended month as revision 1; with --reason, a correction as the next revision."""
+    from server.common.timeutil import local_day
+    from server.errors import ApiError
+    from server.ranking.service import latest_revision, publish
+    now = current_app.extensions["gridpatrol.clock"]()
+    key = _ranking_month(month)
+    with _session() as session:
+        try:
+            revision = None if reason is None else latest_revision(session, key) + 1
+            run = publish(session, key, today=local_day(now), now=now, calendar=_ranking_calendar(),
+                          published_by="cli", revision=revision, reason=reason)
+        except ApiError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message} {exc.detail or ''}")
+        session.commit()
+    click.echo(f"published {run.month} revision {run.revision}: {run.counts['members']} members; "
+               f"rule v{run.rule_version}; digest {run.digest}")
+
+
+@ranking_group.command("rule-load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--note", default=None)
+@with_appcontext
+def ranking_rule_load(file: Path, note: str | None) -> None:
+    """Store a rule document (JSON) as the next rule version; the next compute uses it."""
+    from server.errors import ApiError
+    from server.ranking.service import add_rule
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise click.ClickException(f"{file}: not JSON ({exc})")
+    with _session() as session:
+        try:
+            rule = add_rule(session, document, "cli", note or file.name)
+        except ApiError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message} {json.dumps(exc.detail, ensure_ascii=False)}")
+        session.commit()
+    click.echo(f"stored ranking rule version {rule.version} ({rule.digest[:12]})")
+
+
 @main.group("evidence")
 def evidence_group() -> None:
     """Photo evidence."""

@@ -69,6 +69,8 @@ class Config:
     device_time_max_behind_hours: int = 48     # offline phones sync late; older device times are flagged
     device_time_max_ahead_minutes: int = 10    # device clocks ahead of the server by more are flagged
     sync_batch_limit: int = 100                # items per POST /api/v1/sync
+    # hazards: an order overdue by more than this many days escalates (county list, township bulletin)
+    hazard_escalation_days: int = 3
     # photo evidence
     photo_max_bytes: int = 20 * 1024 * 1024    # larger uploads answer 413 before the body is read
     photo_url_minutes: int = 10                # lifetime of display/thumbnail/original URLs
@@ -77,6 +79,8 @@ class Config:
     fraud_exif_time_minutes: int = 120         # EXIF time this far from the claimed time is flagged
     fraud_exif_distance_m: float = 500.0       # EXIF GPS this far from the claimed location or place is flagged
     evidence_sweep_grace_hours: int = 24       # orphaned objects younger than this are left alone
+    # rankings: a JSON calendar of working days (server/ranking/calendar.json describes the format); empty: that one
+    ranking_calendar: str = ""
     log_level: str = "INFO"
     # behind nginx or another reverse proxy: trust one X-Forwarded-For hop for client IPs
     trust_proxy: bool = False

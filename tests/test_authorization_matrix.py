@@ -1,5 +1,5 @@
 """The authorization matrix: every role against objects in its own area, a sibling area and a parent area, for read
-and write, on every resource (areas, places, users, the audit log).
+and write, on every resource (areas, places, users, hazards, the audit log).
 
 Nothing here is written case by case.  A model of the test county (the tree, the users, the places of
 tests/factories.py) and the project's own tables (``PERMISSIONS``, ``GRANTABLE_ROLES``) give the expected answer of
@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -54,6 +55,11 @@ USERS: dict[str, tuple[str, str]] = {  # username: (role, area)
     "m2": ("member", "G2"),
 }
 PLACES: dict[str, str] = {"P1": "G1", "P1b": "G1b", "P2": "G2"}  # place: grid
+# a hazard at every place in each status a step starts from: key "place:status" → (place, status, level)
+HAZARDS: dict[str, tuple[str, str, str]] = {
+    f"{place}:{status}": (place, status, level) for place in PLACES
+    for status, level in (("reported", "major"), ("ordered", "general"), ("rectified", "general"),
+                          ("rechecked", "general"))}
 NEW_USERS = ("member@G1", "member@G1b", "member@G2", "inspector@T1", "inspector@T2", "inspector@C",
              "township_admin@T1", "township_admin@T2", "county_admin@C")  # role@area of a user to create
 MISSING_ID = 999_999
@@ -127,6 +133,14 @@ def place_area(place: str) -> str:
     return PLACES[place]
 
 
+def hazard_area(hazard: str) -> str:
+    return PLACES[HAZARDS[hazard][0]]
+
+
+def hazards_in(status: str) -> tuple[str, ...]:
+    return tuple(k for k, (_, s, _) in HAZARDS.items() if s == status)
+
+
 def user_area(user: str) -> str:
     return USERS[user][1]
 
@@ -157,8 +171,15 @@ class Ref:
     def user(self, key: str) -> int:
         return MISSING_ID if self.missing else self.world.users[key].id
 
+    def hazard(self, key: str) -> int:
+        return MISSING_ID if self.missing else self.world.hazard_ids[key]
+
     def grid_code(self, key: str) -> str:
         return MISSING_GRID_CODE if self.missing else TREE[key][2]
+
+    def grid_of_hazard(self, key: str) -> int:
+        """The grid of a hazard's place (a real one even for a missing hazard: the photo is not what is tested)."""
+        return self.world.places[HAZARDS[key][0]].area_id
 
 
 Request = tuple[str, str, dict[str, Any]]  # method, url, test-client keyword arguments
@@ -176,6 +197,10 @@ def import_into(grid: str, ref: Ref) -> Request:
     csv = f"名称,行业领域,网格编码\n新建五金厂,工贸,{ref.grid_code(grid)}\n".encode()
     return "POST", "/api/v1/places/import", {"data": {"file": (io.BytesIO(csv), "places.csv")},
                                              "content_type": "multipart/form-data"}
+
+
+def hazard_step(step: str, body: dict[str, Any]) -> Callable[[str, Ref], Request]:
+    return lambda t, r: ("POST", f"/api/v1/hazards/{r.hazard(t)}/{step}", {"json": body})
 
 
 def new_user(target: str, ref: Ref) -> Request:
@@ -250,6 +275,32 @@ ACTIONS = (
            201, lambda t, r: ("POST", f"/api/v1/users/{r.user(t)}/binding-code", {}), writes=True),
     action("user", "create", NEW_USERS, new_user_area, "user:write",
            (role_grantable(new_user_role), scope_covers(new_user_area, refused=422)), 201, new_user, writes=True),
+    # hazards: each step of the loop from the status it starts from (the state rules have tests of their own)
+    action("hazard", "read", hazards_in("reported"), hazard_area, "hazard:read", (scope_covers(hazard_area),), 200,
+           lambda t, r: ("GET", f"/api/v1/hazards/{r.hazard(t)}", {})),
+    action("hazard", "create-at", PLACES, place_area, "hazard:create", (scope_covers(place_area),), 201,
+           lambda t, r: ("POST", "/api/v1/hazards", {"json": {"place_id": r.place(t), "category": "疏散通道",
+                                                             "level": "general", "description": "新发现隐患"}}),
+           writes=True),
+    action("hazard", "order", hazards_in("reported"), hazard_area, "hazard:order", (scope_covers(hazard_area),), 200,
+           hazard_step("order", {"deadline": "2026-12-31", "measures": "清理疏散通道", "responsible_person": "李四"}),
+           writes=True),
+    action("hazard", "reject", hazards_in("reported"), hazard_area, "hazard:reject", (scope_covers(hazard_area),),
+           200, hazard_step("reject", {"reason": "不属于隐患"}), writes=True),
+    action("hazard", "rectify", hazards_in("ordered"), hazard_area, "hazard:rectify", (scope_covers(hazard_area),),
+           200, lambda t, r: ("POST", f"/api/v1/hazards/{r.hazard(t)}/rectify",
+                              {"json": {"photo_ids": [rectification_photo(r.grid_of_hazard(t))],
+                                        "statement": "已整改"}}), writes=True),
+    action("hazard", "recheck", hazards_in("rectified"), hazard_area, "hazard:recheck", (scope_covers(hazard_area),),
+           200, hazard_step("recheck", {"result": "pass"}), writes=True),
+    action("hazard", "close", hazards_in("rechecked"), hazard_area, "hazard:close", (scope_covers(hazard_area),),
+           200, hazard_step("close", {}), writes=True),
+    action("hazard", "supervise", hazards_in("reported"), hazard_area, "hazard:supervise",
+           (scope_covers(hazard_area),), 200,
+           hazard_step("supervision", {"level": "county", "target_date": "2026-12-31", "supervisor": "王局长"}),
+           writes=True),
+    action("hazard", "stats", TREE, same, "hazard:report", (scope_covers(same),), 200,
+           lambda t, r: ("GET", f"/api/v1/hazards/stats?area_id={r.area(t)}&start=2026-11-01&end=2026-11-30", {})),
     # the audit log is the county's
     action("audit", "read", ("log",), lambda t: "C", "audit:read", (), 200,
            lambda t, r: ("GET", "/api/v1/audit", {})),
@@ -275,7 +326,37 @@ CASES = [Case(actor, a, target, *a.expected(actor, target)) for a in ACTIONS for
 
 # --- one county for the whole matrix --------------------------------------------------------------------------------
 
-TABLES = ("areas", "users", "user_areas", "binding_codes", "refresh_tokens", "places", "audit_log")
+TABLES = ("areas", "users", "user_areas", "binding_codes", "refresh_tokens", "places", "audit_log", "hazards",
+          "hazard_events", "rectification_orders", "hazard_supervisions", "tasks", "task_assignments", "photos")
+
+
+def add_hazards(session: Any, world: Any) -> None:
+    """The hazards of HAZARDS, in the status each key names (written directly: the loop has tests of its own)."""
+    from server.hazards.models import Hazard
+
+    found = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    made = {}
+    for key, (place, status, level) in HAZARDS.items():
+        p = world.places[place]
+        made[key] = Hazard(place_id=p.id, area_id=p.area_id, sector=p.sector, category="疏散通道", level=level,
+                           description=f"隐患{key}", status=status, source="inspector", found_at=found,
+                           found_day=found.date(), photo_ids=[],
+                           **({} if status == "reported" else {"deadline": date(2026, 12, 31),
+                                                               "first_deadline": date(2026, 12, 31)}))
+        session.add(made[key])
+    # one after-photo per grid, of that grid: a member rectifying in their grid may name it (photos of the scope)
+    from server.evidence.models import Photo
+    for grid in {world.places[place].area_id for place, _, _ in HAZARDS.values()}:
+        session.add(Photo(client_uuid=rectification_photo(grid), uploader_id=None, area_id=grid,
+                          purpose="rectification", sha256="0" * 64, phash="0" * 16, format="jpeg", width=1,
+                          height=1, size=1, original_key="originals/x", display_key="derived/x",
+                          thumbnail_key="derived/x", has_camera_exif=True, flags=[]))
+    session.commit()
+    world.hazard_ids = {key: h.id for key, h in made.items()}
+
+
+def rectification_photo(grid_id: int) -> str:
+    return f"00000000-0000-4000-8000-{grid_id:012d}"
 
 
 def db_rows(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
@@ -301,6 +382,7 @@ class County:
             session = self.app.extensions["gridpatrol.sessionmaker"]()
             try:
                 self.world = build_world(self.app, session)
+                add_hazards(session, self.world)
             finally:
                 session.close()
             rows = self.pristine = db_rows(self.engine)
@@ -405,6 +487,8 @@ LISTS = {  # resource: (url, permission, what each row is called, the rows an ac
               lambda actor: {u for u, (_, area) in USERS.items() if covers(actor, area)}),
     "areas": ("/api/v1/areas", "area:read", "code",
               lambda actor: {code for k, (_, _, code) in TREE.items() if covers(actor, k)}),
+    "hazards": ("/api/v1/hazards", "hazard:read", "description",
+                lambda actor: {f"隐患{k}" for k in HAZARDS if covers(actor, hazard_area(k))}),
 }
 
 

@@ -36,10 +36,27 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "task:complete": frozenset({"member"}),
     "bulletin:read": ALL,
     "bulletin:publish": ADMINS,
+    # hazards' closed loop (闭环整改); the steps' extra rules live in server/hazards/service.py
+    "hazard:read": ALL,
+    "hazard:create": frozenset({"township_admin", "inspector"}),
+    "hazard:order": frozenset({"township_admin", "inspector"}),    # 责令限期整改
+    "hazard:reject": frozenset({"township_admin", "inspector", "county_admin"}),
+    "hazard:rectify": frozenset({"member"}),                       # on behalf of the place
+    "hazard:recheck": ALL,                                         # never by the person who recorded the rectification
+    "hazard:close": ALL,                                           # members: general hazards only
+    "hazard:supervise": frozenset({"county_admin"}),               # 挂牌督办
+    "hazard:report": ADMINS | {"inspector"},                       # stats, export, escalated and supervised lists
     "photo:upload": ALL,
     "photo:read": ALL,
     "photo:original": ADMINS,
     "review:decide": ADMINS,
+    # monthly rankings (月排名); which boards an actor reads: server/ranking/service.py, townships_in_scope
+    "ranking:read": ALL,                                 # published boards in scope, posters, exports, rules
+    "ranking:me": frozenset({"member"}),
+    "ranking:draft": ADMINS,                             # drafts are not shown to members or inspectors
+    "ranking:compute": frozenset({"county_admin"}),      # the county ranks every township at once
+    "ranking:publish": frozenset({"county_admin"}),
+    "ranking:rule": frozenset({"county_admin"}),
 }
 
 # Which roles an admin may create or edit: nobody grants more than they have.

@@ -62,9 +62,46 @@ def create_task(session: Session, actor: Actor, *, kind: str, title: str, due_da
     return task
 
 
-def record_done(session: Session, *, user_id: int, record_type: str, record_id: int, place_id: int,
-                at: datetime) -> list[TaskAssignment]:
-    """A visit or publicity record of a place completes the matching open assignments of its member."""
+def create_recheck_task(session: Session, *, hazard_id: int, place_id: int | None, grid_id: int, township_id: int,
+                        due_date: date, title: str, note: str | None, created_by_id: int) -> Task | None:
+    """隐患复查: a re-check task of a hazard for every active member of its grid, due at the order's deadline
+    (None when the grid has no member: the township re-checks itself)."""
+    members = sorted(session.scalars(select(User.id).join(UserArea, UserArea.user_id == User.id).where(
+        UserArea.area_id == grid_id, User.role == "member", User.active.is_(True))).unique())
+    if not members:
+        return None
+    task = Task(area_id=township_id, kind="recheck", title=title, note=note, due_date=due_date, hazard_id=hazard_id,
+                created_by_id=created_by_id,
+                targets=[TaskTarget(place_id=place_id)] if place_id is not None else [],
+                assignments=[TaskAssignment(user_id=uid) for uid in members])
+    session.add(task)
+    session.flush()
+    return task
+
+
+def _recheck_done(session: Session, *, record_id: int, place_id: int | None, at: datetime,
+                  hazard_id: int) -> list[TaskAssignment]:
+    """A re-check of a hazard completes its open re-check task for every assignee, whoever re-checked it: the
+    hazard needs one re-check, not one per member."""
+    assignments = session.scalars(select(TaskAssignment).join(Task).where(
+        Task.kind == "recheck", Task.hazard_id == hazard_id, TaskAssignment.status == "open")).unique().all()
+    for assignment in assignments:
+        if place_id is not None and any(t.place_id == place_id for t in assignment.task.targets) \
+                and not any(p.place_id == place_id for p in assignment.progress):
+            assignment.progress.append(TaskProgress(place_id=place_id, record_type="recheck", record_id=record_id,
+                                                    done_at=at))
+        assignment.status, assignment.completed_at, assignment.completed_day = "done", at, local_day(at)
+    return list(assignments)
+
+
+def record_done(session: Session, *, user_id: int, record_type: str, record_id: int, place_id: int | None,
+                at: datetime, hazard_id: int | None = None) -> list[TaskAssignment]:
+    """A visit or publicity record of a place completes the matching open assignments of its member; a re-check
+    (record_type "recheck", with ``hazard_id``) completes the hazard's re-check task."""
+    if record_type == "recheck":
+        if hazard_id is None:
+            raise ValueError("a re-check names its hazard")
+        return _recheck_done(session, record_id=record_id, place_id=place_id, at=at, hazard_id=hazard_id)
     kinds = [k for k, r in COMPLETED_BY.items() if r == record_type]
     assignments = session.scalars(
         select(TaskAssignment).join(Task).join(TaskTarget, TaskTarget.task_id == Task.id).where(

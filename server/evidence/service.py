@@ -27,7 +27,8 @@ from server.storage import ObjectNotFound, ObjectStore, ObjectStoreUnavailable
 
 # which purposes a record may attach: answers of a visit may carry hazard photos too
 ACCEPTS = {"checkin": {"checkin"}, "visit": {"visit", "hazard"}, "publicity": {"publicity"},
-           "hazard": {"hazard", "visit"}, "rectification": {"rectification"}, "tipoff": {"tipoff"}}
+           "hazard": {"hazard", "visit"}, "rectification": {"rectification"}, "tipoff": {"tipoff"},
+           "recheck": {"rectification", "hazard", "visit"}}
 
 FLAG_MESSAGES = {
     "duplicate_sha256": "同一张照片(字节完全相同)已上传用于其他记录",

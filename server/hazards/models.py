@@ -1,17 +1,34 @@
-"""Hazards (隐患).  This is the minimal record that patrol visits create; the closed loop builds on it."""
+"""Hazards (隐患) and their closed loop (闭环整改): rectification orders, the history of every step, supervision.
+
+The hazard row carries where the loop stands now (status, the deadline in force, when it was rectified and
+closed) so that lists, overdue checks and statistics are plain indexed queries; the orders and the events keep
+everything that happened.  ``version`` is the optimistic-concurrency column: every change of a hazard is an
+``UPDATE ... WHERE id = :id AND version = :seen``, so of two concurrent transitions exactly one matches a row.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import Base, JSONType, UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from server.org.models import Area
+    from server.places.models import Place
+
 STATUSES = ("reported", "ordered", "rectified", "rechecked", "closed", "rejected")
+STATUS_LABELS = {"reported": "已上报", "ordered": "已责令整改", "rectified": "已整改待复查",
+                 "rechecked": "复查合格待销号", "closed": "已销号", "rejected": "不属于隐患"}
 LEVELS = ("general", "major")
 LEVEL_LABELS = {"general": "一般隐患", "major": "重大事故隐患"}
+SOURCES = ("patrol", "inspector", "admin", "tipoff")
+SOURCE_LABELS = {"patrol": "网格巡查", "inspector": "执法检查", "admin": "乡镇排查", "tipoff": "群众举报"}
+SUPERVISION_LEVELS = ("county", "city", "province")
+SUPERVISION_LABELS = {"county": "县级挂牌督办", "city": "市级挂牌督办", "province": "省级挂牌督办"}
+OPEN_STATUSES = ("reported", "ordered", "rectified", "rechecked")
 
 
 class Hazard(Base):
@@ -20,14 +37,20 @@ class Hazard(Base):
     __tablename__ = "hazards"
     __table_args__ = (
         CheckConstraint("level IN ('general','major')", name="level"),
+        CheckConstraint("status IN ('reported','ordered','rectified','rechecked','closed','rejected')",
+                        name="status"),
+        CheckConstraint("source IN ('patrol','inspector','admin','tipoff')", name="source"),
         Index("ix_hazards_area_day", "area_id", "found_day"),
         Index("ix_hazards_place_id", "place_id"),
         Index("ix_hazards_visit_id", "visit_id"),
         Index("ix_hazards_status", "status"),
+        Index("ix_hazards_status_deadline", "status", "deadline"),
+        Index("ix_hazards_found_day", "found_day"),
     )
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)  # hazards created through the API
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     sector: Mapped[str] = mapped_column(String(32))
@@ -35,17 +58,125 @@ class Hazard(Base):
     level: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="reported")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     source: Mapped[str] = mapped_column(String(16))
     found_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
     checklist_item: Mapped[str | None] = mapped_column(String(16))
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
-    photo_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    photo_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)  # before the rectification
     found_at: Mapped[datetime] = mapped_column(UTCDateTime)
     found_day: Mapped[date] = mapped_column(Date)
+    # the loop, as it stands now (the orders and events keep the history)
+    first_deadline: Mapped[date | None] = mapped_column(Date)  # of the first order: "closed on time" is against it
+    deadline: Mapped[date | None] = mapped_column(Date)  # of the order in force
+    ordered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rectified_day: Mapped[date | None] = mapped_column(Date)
+    rectified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    after_photo_ids: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
+    rectification_statement: Mapped[str | None] = mapped_column(Text)
+    rechecked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rechecked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_day: Mapped[date | None] = mapped_column(Date)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    place: Mapped["Place | None"] = relationship(lazy="select")
+    area: Mapped["Area"] = relationship(lazy="select")
+    events: Mapped[list["HazardEvent"]] = relationship(lazy="select", order_by="HazardEvent.id",
+                                                       back_populates="hazard", cascade="all, delete-orphan")
+    orders: Mapped[list["RectificationOrder"]] = relationship(lazy="select", order_by="RectificationOrder.round",
+                                                              back_populates="hazard", cascade="all, delete-orphan")
+    supervision: Mapped["HazardSupervision | None"] = relationship(lazy="select", back_populates="hazard",
+                                                                   cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def current_order(self) -> "RectificationOrder | None":
+        return self.orders[-1] if self.orders else None
+
+    def audit_area_id(self) -> int:
+        return self.area_id
+
+
+class RectificationOrder(Base):
+    """责令限期整改: one per round; a failed re-check issues the next round with a new deadline."""
+
+    __tablename__ = "rectification_orders"
+    __table_args__ = (UniqueConstraint("hazard_id", "round", name="uq_rectification_orders_hazard_round"),
+                      Index("ix_rectification_orders_deadline", "deadline"))
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id", ondelete="CASCADE"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))  # the hazard's grid, for scope and audit
+    round: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(128))  # 文书编号: 城关镇应急责改〔2026〕<hazard>-<round>号
+    deadline: Mapped[date] = mapped_column(Date)  # a local day; overdue once it has ended
+    measures: Mapped[str] = mapped_column(Text)
+    responsible_person: Mapped[str] = mapped_column(String(64))  # at the place
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issued_by_name: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_day: Mapped[date] = mapped_column(Date)
+    # the rectification that answered this order (null while it is open)
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rectified_day: Mapped[date | None] = mapped_column(Date)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))  # the re-check task it created
+
+    hazard: Mapped[Hazard] = relationship(back_populates="orders")
+
+    def audit_area_id(self) -> int:
+        return self.area_id
+
+
+class HazardEvent(Base):
+    """One step of a hazard's history: who moved it from which status to which, when, with what."""
+
+    __tablename__ = "hazard_events"
+    __table_args__ = (Index("ix_hazard_events_hazard_id", "hazard_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))  # create, order, reject, rectify, recheck, close, supervise
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)  # a phone's retry finds its event
+
+    hazard: Mapped[Hazard] = relationship(back_populates="events")
+
+
+class HazardSupervision(Base):
+    """挂牌督办 of a major hazard by the county or a higher level; closing it then needs a county admin."""
+
+    __tablename__ = "hazard_supervisions"
+    __table_args__ = (CheckConstraint("level IN ('county','city','province')", name="level"),)
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id", ondelete="CASCADE"), unique=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    level: Mapped[str] = mapped_column(String(16))
+    target_date: Mapped[date] = mapped_column(Date)
+    supervisor: Mapped[str] = mapped_column(String(64))  # 督办责任人
+    note: Mapped[str | None] = mapped_column(Text)
+    listed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    hazard: Mapped[Hazard] = relationship(back_populates="supervision")
 
     def audit_area_id(self) -> int:
         return self.area_id

@@ -14,6 +14,7 @@ from server.common.records import create_once
 from server.common.timeutil import day_bounds_utc, local_day
 from server.dispatch.models import Task, TaskAssignment
 from server.errors import ApiError, conflict, invalid, not_found
+from server.hazards import service as hazards
 from server.hazards.models import Hazard
 from server.org.models import Area, subtree_range
 from server.patrol import service as patrol
@@ -102,8 +103,11 @@ def _per_member(session: Session, stmt: Any) -> dict[int, Any]:
     return {row[0]: row[1] for row in session.execute(stmt)}
 
 
-def compute_bulletin(session: Session, township: Area, day: date) -> dict[str, Any]:
-    """每日一通报 of a township for a local day: set-based, one grouped query per figure."""
+def compute_bulletin(session: Session, township: Area, day: date,
+                     escalation_days: int | None = None) -> dict[str, Any]:
+    """每日一通报 of a township for a local day: set-based, one grouped query per figure.  Rectifications overdue
+    are counted as they stood that day; those overdue by more than ``escalation_days`` (default: the configured
+    hazard_escalation_days) are listed."""
     lo, hi = subtree_range(township.path)
     in_township = and_(Area.path >= lo, Area.path < hi)
     members = session.execute(
@@ -132,6 +136,8 @@ def compute_bulletin(session: Session, township: Area, day: date) -> dict[str, A
         select(Hazard.id, Hazard.level, Hazard.category, Hazard.description, Hazard.place_id, Area.name)
         .join(Area, Area.id == Hazard.area_id).where(in_township, Hazard.found_day == day)
         .order_by(Hazard.id)).all()
+    rectifications = hazards.overdue_on(session, township.path, day, hazards.escalation_days_setting()
+                                        if escalation_days is None else escalation_days)
     people = []
     for uid, name, username, grid in members:
         report = reports.get(uid)
@@ -156,7 +162,8 @@ def compute_bulletin(session: Session, township: Area, day: date) -> dict[str, A
         "reports_missing": [p["name"] for p in people if p["report"] == "missing"],
         "reports_late": [p["name"] for p in people if p["report"] == "late"],
         "tasks_overdue": sum(p["tasks_overdue"] for p in people),
-        "rectifications_overdue": 0,  # the hazard loop fills this in
+        "rectifications_overdue": rectifications["count"],
+        "rectifications_escalated": rectifications["escalated"],
         "people": [p | {"clocked_in_at": p["clocked_in_at"].isoformat() if p["clocked_in_at"] else None}
                    for p in people],
     }
@@ -254,6 +261,13 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
         major.append(["编号", "类别", "描述", "网格"])
         for h in c["major_hazards"]:
             major.append([h["id"], h["category"], h["description"], h["grid"]])
+    escalated = c.get("rectifications_escalated") or []  # bulletins published before the hazard loop have none
+    if escalated:
+        sheet = wb.create_sheet("逾期升级隐患")
+        sheet.append(["编号", "等级", "类别", "描述", "场所", "网格", "指令书编号", "整改期限", "逾期天数"])
+        for h in escalated:
+            sheet.append([h["id"], "重大" if h["level"] == "major" else "一般", h["category"], h["description"],
+                          h["place"] or "", h["grid"], h["order_number"], h["deadline"], h["overdue_days"]])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.auth.guard import current_actor, login_required
+from server.common.schemas import page_of
+from server.common.timeutil import local_day
+from server.ranking import rules, service
+from server.ranking.schemas import (RankingBoardQuery, RankingEntryOut, RankingExportQuery, RankingMeOut,
+                                    RankingMonthOut, RankingPosterQuery, RankingPublishIn, RankingRevisionQuery,
+                                    RankingRuleIn, RankingRuleOut, RankingRunOut)
+from server.web import app_config, clock_now, db
+
+blp = Blueprint("rankings", __name__, url_prefix="/api/v1/rankings",
+                description="月排名: 网格员、村(社区)、乡镇(街道)的月度排名, 发布后冻结, 更正发布修订版")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _today() -> Any:
+    return local_day(clock_now())
+
+
+def _calendar() -> rules.Calendar:
+    return rules.load_calendar(app_config().ranking_calendar or None)
+
+
+@blp.route("/months", methods=["GET"])
+@login_required("ranking:read")
+@blp.response(200, RankingMonthOut(many=True))
+def months() -> Any:
+    """Months with a ranking, newest first: published revisions (and the draft, for admins)"""
+    return service.months(db(), current_actor())
+
+
+@blp.route("/rules")
+class Rules(MethodView):
+    @login_required("ranking:read")
+    @blp.response(200, RankingRuleOut(many=True))
+    def get(self) -> Any:
+        """Every version of the ranking rule, newest first: metrics, full marks, caps, aggregation, tie-break"""
+        return service.list_rules(db())
+
+    @login_required("ranking:rule")
+    @blp.arguments(RankingRuleIn)
+    @blp.response(201, RankingRuleOut)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Store a new rule version, used from the next compute on (unknown metrics, negative caps: 422)"""
+        return service.add_rule(db(), data["rule"], current_actor().username, data.get("note"))
+
+
+@blp.route("/<month>/compute", methods=["POST"])
+@login_required("ranking:compute")
+@blp.response(201, RankingRunOut)
+def compute(month: str) -> Any:
+    """Compute the month's draft under the current rule (replaces the previous draft)"""
+    now = clock_now()
+    return service.run_out(service.compute(db(), month, today=local_day(now), now=now, calendar=_calendar()))
+
+
+@blp.route("/<month>/publish", methods=["POST"])
+@login_required("ranking:publish")
+@blp.arguments(RankingPublishIn)
+@blp.response(201, RankingRunOut)
+def publish(data: dict[str, Any], month: str) -> Any:
+    """Publish an ended month (frozen); publishing again is 409 — a correction is the next revision with a reason"""
+    now = clock_now()
+    return service.run_out(service.publish(db(), month, today=local_day(now), now=now, calendar=_calendar(),
+                                           published_by=current_actor().username, revision=data.get("revision"),
+                                           reason=data.get("reason")))
+
+
+@blp.route("/<month>", methods=["GET"])
+@login_required("ranking:read")
+@blp.arguments(RankingBoardQuery, location="query")
+@blp.response(200, RankingEntryOut(many=True))
+@blp.paginate()
+def board(args: dict[str, Any], month: str, pagination_parameters: Any) -> Any:
+    """A leaderboard, best first: members, villages or townships (members: their township's)"""
+    actor = current_actor()
+    run = service.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
+    stmt = service.board_query(db(), actor, run, args["level"], args.get("township_id"))
+    doc = run.rule.document
+    return [service.entry_out(e, doc) for e in page_of(db(), stmt, pagination_parameters)]
+
+
+@blp.route("/<month>/me", methods=["GET"])
+@login_required("ranking:me")
+@blp.arguments(RankingRevisionQuery, location="query")
+@blp.response(200, RankingMeOut)
+def me(args: dict[str, Any], month: str) -> Any:
+    """My rank, score and every metric (raw value, points, my township's median), and the change since last month"""
+    return service.me(db(), current_actor(), month, _today(), args.get("revision"))
+
+
+@blp.route("/<month>/poster.png", methods=["GET"])
+@login_required("ranking:read")
+@blp.arguments(RankingPosterQuery, location="query")
+@blp.response(200, description="PNG, 1080 px wide")
+def poster(args: dict[str, Any], month: str) -> Any:
+    """A poster for the work group: a township's top and bottom members, or the county's townships"""
+    actor = current_actor()
+    run = service.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
+    png = service.poster_png(db(), actor, run, args.get("township_id"), args["top"], args["bottom"])
+    return Response(png, mimetype="image/png")
+
+
+@blp.route("/<month>/export.xlsx", methods=["GET"])
+@login_required("ranking:read")
+@blp.arguments(RankingExportQuery, location="query")
+@blp.response(200, description="XLSX workbook")
+def export(args: dict[str, Any], month: str) -> Any:
+    """A whole board (in scope) as XLSX with every metric's raw value and points"""
+    actor = current_actor()
+    run = service.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
+    entries = db().scalars(service.board_query(db(), actor, run, args["level"], args.get("township_id"))).all()
+    title = entries[0].township_name if args.get("township_id") and entries else ""
+    body = service.export_xlsx(run, entries, args["level"], title)
+    name = f"ranking-{run.month}-r{run.revision}-{args['level']}.xlsx"
+    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from server.common.schemas import In, Int, Out, QueryInt
+from server.ranking.rules import LEVELS, METRICS
+
+
+class RankingBoardQuery(In):
+    level = ma.fields.String(load_default="member", validate=ma.validate.OneOf(LEVELS),
+                             metadata={"description": "member | village | township"})
+    township_id = QueryInt(metadata={"description": "only this township's rows (members: their own township)"})
+    revision = QueryInt(validate=ma.validate.Range(min=1),
+                        metadata={"description": "a published revision; default: the latest"})
+    draft = ma.fields.Boolean(load_default=False, metadata={"description": "the draft (admins only)"})
+
+
+class RankingExportQuery(RankingBoardQuery):
+    pass
+
+
+class RankingRevisionQuery(In):
+    revision = QueryInt(validate=ma.validate.Range(min=1))
+
+
+class RankingPosterQuery(In):
+    township_id = QueryInt(metadata={"description": "a township's top and bottom members; without it the county's "
+                                                    "townships"})
+    revision = QueryInt(validate=ma.validate.Range(min=1))
+    draft = ma.fields.Boolean(load_default=False)
+    top = QueryInt(load_default=10, validate=ma.validate.Range(1, 30))
+    bottom = QueryInt(load_default=5, validate=ma.validate.Range(0, 30))
+
+
+class RankingPublishIn(In):
+    revision = Int(validate=ma.validate.Range(min=1),
+                   metadata={"description": "the revision to publish: omit for the first publication; a correction "
+                                            "names the next revision (2, 3, ...) and gives a reason"})
+    reason = ma.fields.String(validate=ma.validate.Length(max=500),
+                              metadata={"description": "更正原因: required for revision 2 and later"})
+
+
+class RankingRuleIn(In):
+    rule = ma.fields.Dict(required=True, metadata={"description": "{title, aggregate: mean|median, tie_break: "
+                                                                  "[metric...], metrics: {name: {weight, cap}}}"})
+    note = ma.fields.String(validate=ma.validate.Length(max=255))
+
+
+class RankingRuleMetricOut(Out):
+    name = ma.fields.String()
+    label = ma.fields.String()
+    kind = ma.fields.String(metadata={"description": "rate (0..1) or count"})
+    penalty = ma.fields.Boolean()
+    description = ma.fields.String()
+    weight = ma.fields.Float(metadata={"description": "full marks (a penalty: the most it takes off)"})
+    cap = ma.fields.Float(metadata={"description": "the raw value at which full marks are reached"})
+
+
+def _rule_metrics(rule: object) -> list[dict[str, object]]:
+    doc = rule.document  # type: ignore[attr-defined]
+    return [{"name": n, "label": m.label, "kind": m.kind, "penalty": m.penalty, "description": m.description,
+             **doc["metrics"][n]} for n, m in METRICS.items() if n in doc["metrics"]]
+
+
+class RankingRuleOut(Out):
+    version = ma.fields.Integer()
+    title = ma.fields.Function(lambda r: r.document.get("title", ""))
+    aggregate = ma.fields.Function(lambda r: r.document["aggregate"],
+                                   metadata={"description": "how villages and townships are scored from members"})
+    tie_break = ma.fields.Function(lambda r: r.document["tie_break"])
+    metrics = ma.fields.Function(_rule_metrics)
+    document = ma.fields.Dict()
+    digest = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    created_by = ma.fields.String()
+    created_at = ma.fields.DateTime()
+
+
+class RankingRunOut(Out):
+    month = ma.fields.String()
+    revision = ma.fields.Integer(metadata={"description": "0: the draft"})
+    status = ma.fields.String(metadata={"description": "draft | published"})
+    rule_version = ma.fields.Integer()
+    cutoff = ma.fields.Date(metadata={"description": "the last local day counted"})
+    working_days = ma.fields.List(ma.fields.String())
+    counts = ma.fields.Dict()
+    digest = ma.fields.String(metadata={"description": "SHA-256 of the inputs (month, rule, working days, every "
+                                                       "member's figures)"})
+    computed_at = ma.fields.DateTime()
+    published_at = ma.fields.DateTime(allow_none=True)
+    published_by = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+
+
+class RankingMonthOut(Out):
+    month = ma.fields.String()
+    revisions = ma.fields.List(ma.fields.Nested(RankingRunOut))
+    draft = ma.fields.Nested(RankingRunOut, allow_none=True)
+
+
+class RankingMedianOut(Out):
+    raw = ma.fields.Float(allow_none=True)
+    points = ma.fields.Float(allow_none=True)
+
+
+class RankingMetricOut(Out):
+    name = ma.fields.String()
+    label = ma.fields.String()
+    kind = ma.fields.String()
+    penalty = ma.fields.Boolean()
+    raw = ma.fields.Float(allow_none=True, metadata={"description": "a rate in 0..1 or a count; null: nothing to "
+                                                                    "measure (full marks)"})
+    num = ma.fields.Integer(allow_none=True)
+    den = ma.fields.Integer(allow_none=True)
+    points = ma.fields.Float()
+    full_marks = ma.fields.Float()
+    cap = ma.fields.Float()
+
+
+class RankingMetricWithMedianOut(RankingMetricOut):
+    township_median = ma.fields.Nested(RankingMedianOut)
+
+
+class RankingEntryOut(Out):
+    level = ma.fields.String()
+    rank = ma.fields.Integer(metadata={"description": "in the county, among rows of the level"})
+    township_rank = ma.fields.Integer(allow_none=True)
+    user_id = ma.fields.Integer(allow_none=True)
+    username = ma.fields.String(allow_none=True)
+    name = ma.fields.String()
+    area_id = ma.fields.Integer()
+    grid_name = ma.fields.String(allow_none=True)
+    village_id = ma.fields.Integer(allow_none=True)
+    village_name = ma.fields.String(allow_none=True)
+    township_id = ma.fields.Integer()
+    township_name = ma.fields.String()
+    members = ma.fields.Integer()
+    score = ma.fields.Float()
+    metrics = ma.fields.List(ma.fields.Nested(RankingMetricOut))
+
+
+class RankingChangeOut(Out):
+    month = ma.fields.String()
+    revision = ma.fields.Integer()
+    previous_rank = ma.fields.Integer()
+    previous_township_rank = ma.fields.Integer(allow_none=True)
+    previous_score = ma.fields.Float()
+    rank = ma.fields.Integer(metadata={"description": "places gained in the county (positive: moved up)"})
+    township_rank = ma.fields.Integer(allow_none=True)
+    score = ma.fields.Float()
+
+
+class RankingMeOut(Out):
+    month = ma.fields.String()
+    revision = ma.fields.Integer()
+    rule_version = ma.fields.Integer()
+    published_at = ma.fields.DateTime()
+    name = ma.fields.String()
+    grid_name = ma.fields.String(allow_none=True)
+    township_id = ma.fields.Integer()
+    township_name = ma.fields.String()
+    rank = ma.fields.Integer()
+    members = ma.fields.Integer()
+    township_rank = ma.fields.Integer()
+    township_members = ma.fields.Integer()
+    score = ma.fields.Float()
+    township_median_score = ma.fields.Float(allow_none=True)
+    metrics = ma.fields.List(ma.fields.Nested(RankingMetricWithMedianOut))
+    change = ma.fields.Nested(RankingChangeOut, allow_none=True, metadata={"description": "null: not ranked last month"})
