@@ -380,3 +380,31 @@ def test_the_sweep_command_runs(app, world):
     result = runner.invoke(evidence_sweep, ["--grace-hours", "1"])
     assert result.exit_code == 0, result.output
     assert "deleted 0 orphaned objects" in result.output
+
+
+def test_a_phone_upload_reaches_a_review_decision_through_the_real_s3_server(config, clock, engine, patrol_world):
+    """wx.uploadFile-style multipart → S3 (SeaweedFS) → a clock-in naming the photo → the township admin sees the
+    flagged record first, fetches the evidence through a presigned URL and decides."""
+    import urllib.request
+
+    endpoint, access, secret, _ = _s3_env()
+    store = S3ObjectStore(endpoint, access, secret, f"gp-e2e-{uuid.uuid4().hex[:8]}")
+    store.ensure_bucket()
+    client = create_app(replace(config, store="s3"), clock=clock, engine=engine, store=store).test_client()
+    w = patrol_world
+    data = jpeg(21, size=(800, 600), camera=False)
+    photo = upload(client, w.headers("m1"), "checkin", data, lat=29.2, lng=120.05)
+    assert photo.status_code == 201, photo.get_json()
+    body = photo.get_json()
+    with urllib.request.urlopen(body["display_url"], timeout=10) as resp:   # a real presigned GET
+        assert resp.read()[:2] == b"\xff\xd8"
+    ci = client.post("/api/v1/checkins", headers=w.headers("m1"), json=checkin(clock(), photo_ids=[body["id"]]))
+    assert ci.status_code == 201 and "photo_no_camera_exif" in ci.get_json()["flags"]
+    queue = client.get("/api/v1/reviews?flagged_only=true", headers=w.headers("town1")).get_json()
+    assert [i["id"] for i in queue] == [ci.get_json()["id"]]
+    original = client.get(f"/api/v1/photos/{body['id']}/original", headers=w.headers("town1"))
+    with urllib.request.urlopen(original.headers["Location"], timeout=10) as resp:
+        assert resp.read() == data  # byte-for-byte, from S3
+    decided = client.post(f"/api/v1/reviews/checkin/{ci.get_json()['id']}", headers=w.headers("town1"),
+                          json={"decision": "reject", "reason": "非现场拍摄"})
+    assert decided.get_json()["review_status"] == "rejected"
