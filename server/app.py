@@ -29,6 +29,8 @@ BLUEPRINTS = (
     "server.dispatch.routes",
     "server.reports.routes",
     "server.hazards.routes",
+    "server.tipoffs.routes",
+    "server.tipoffs.open311",
     "server.phone.routes",
     "server.evidence.routes",
     "server.review.routes",

@@ -15,13 +15,13 @@ PREFIX = "GRIDPATROL_"
 VAR_DIR = Path(os.environ.get(PREFIX + "VAR_DIR", "var")).resolve()
 
 
-def _dev_secret(name: str) -> str:
+def _dev_secret(name: str, make: Any = None) -> str:
     """A per-checkout secret kept in var/ so that restarts of the dev server keep sessions valid."""
     path = VAR_DIR / f".{name}"
     if path.exists():
         return path.read_text().strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
+    value = make() if make is not None else secrets.token_urlsafe(32)
     path.write_text(value)
     return value
 
@@ -79,6 +79,13 @@ class Config:
     fraud_exif_time_minutes: int = 120         # EXIF time this far from the claimed time is flagged
     fraud_exif_distance_m: float = 500.0       # EXIF GPS this far from the claimed location or place is flagged
     evidence_sweep_grace_hours: int = 24       # orphaned objects younger than this are left alone
+    # tip-offs (举报): Fernet key(s) of the tipster's phone and name ("k1,k2": the first encrypts, all decrypt) and
+    # the HMAC key of the tracking-code and phone hashes (keep it: repeat tipsters are counted by it)
+    tipoff_phone_key: str = ""
+    tipoff_hash_key: str = ""
+    ratelimit_tipoff: str = "30 per hour"          # per IP, tip-offs without a login (API and Open311 together)
+    ratelimit_tipoff_phone: str = "10 per day"     # per phone number (its keyed hash), accepted tip-offs
+    ratelimit_tipoff_track: str = "60 per minute"  # per IP, tracking-code lookups
     # rankings: a JSON calendar of working days (server/ranking/calendar.json describes the format); empty: that one
     ranking_calendar: str = ""
     log_level: str = "INFO"
@@ -118,6 +125,11 @@ class Config:
             changes["url_signing_key"] = _dev_secret("url-signing-key")
         if not self.jwt_keys:
             changes["jwt_keys"] = "dev:" + _dev_secret("jwt-key")
+        if not self.tipoff_phone_key:
+            from cryptography.fernet import Fernet
+            changes["tipoff_phone_key"] = _dev_secret("tipoff-phone-key", lambda: Fernet.generate_key().decode())
+        if not self.tipoff_hash_key:
+            changes["tipoff_hash_key"] = _dev_secret("tipoff-hash-key")
         return replace(self, **changes) if changes else self
 
     @property

@@ -10,6 +10,7 @@ def import_all() -> None:
     import server.checklists.models  # noqa: F401
     import server.patrol.models  # noqa: F401
     import server.hazards.models  # noqa: F401
+    import server.tipoffs.models  # noqa: F401
     import server.dispatch.models  # noqa: F401
     import server.reports.models  # noqa: F401
     import server.evidence.models  # noqa: F401

@@ -110,6 +110,9 @@ def config(database_url: str, tmp_path: Path) -> Config:
         jwt_keys="k2:test-key-two-0123456789abcdef0123,k1:test-key-one-0123456789abcdef0123",
         wechat_app_id="wx-test-app", wechat_app_secret="wx-test-secret", wechat_api_base="http://127.0.0.1:9",
         ratelimit_storage_uri="memory://", ratelimit_login="1000 per minute", testing=True,
+        tipoff_phone_key="GcxE4NVqmPCNZdESTMyzq8UiS8B9u3J4cl3T4tFbL7Q=", tipoff_hash_key="test-tipoff-hash-key",
+        ratelimit_tipoff="1000 per minute", ratelimit_tipoff_phone="1000 per minute",
+        ratelimit_tipoff_track="1000 per minute",
     )
 
 

@@ -50,6 +50,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "photo:read": ALL,
     "photo:original": ADMINS,
     "review:decide": ADMINS,
+    # tip-offs (举报); submitting and tracking need no login.  Grid members and inspectors see none: a tip-off
+    # reaches the grid as a hazard once a township admin has triaged it (and the tipster's details never do)
+    "tipoff:read": ADMINS,
+    "tipoff:triage": ADMINS,                            # route, reject, merge, convert into a hazard, answer
+    "tipoff:reward": frozenset({"county_admin"}),       # 举报奖励: decisions, payments, the ledger
+    "tipoff:reveal": frozenset({"county_admin"}),       # the tipster's phone and name, to pay a reward; audited
     # monthly rankings (月排名); which boards an actor reads: server/ranking/service.py, townships_in_scope
     "ranking:read": ALL,                                 # published boards in scope, posters, exports, rules
     "ranking:me": frozenset({"member"}),

@@ -223,6 +223,38 @@ def attach(session: Session, actor: Actor, photo_ids: Iterable[str], *, record: 
     return sorted(set(flags))
 
 
+def attach_public(session: Session, photo_ids: Iterable[str], *, record: str, area_id: int | None,
+                  field: str = "photo_ids") -> list[str]:
+    """The public's variant of :func:`attach` (a tip-off has no actor): only photos uploaded without a login for
+    purpose ``tipoff`` and not yet used by another record.  They move to ``area_id`` (the tip-off's area), so the
+    staff who handle the tip-off can see them."""
+    ids = list(dict.fromkeys(photo_ids))
+    if not ids:
+        return []
+    photos = {p.client_uuid: p for p in session.scalars(select(Photo).where(Photo.client_uuid.in_(ids)))}
+    problems = []
+    for pid in ids:
+        photo = photos.get(pid)
+        if photo is None or photo.uploader_id is not None or photo.purpose != "tipoff":
+            problems.append(f"照片 {pid} 不存在 (请先以 tipoff 用途上传照片)")
+        elif photo.attached_to is not None and photo.attached_to != record:
+            problems.append(f"照片 {pid} 已用于另一条举报")
+    if problems:
+        raise ApiError(422, "photo_invalid", "照片无效", {"fields": {field: problems}})
+    for photo in photos.values():
+        photo.attached_to = record
+        photo.area_id = area_id
+    return ids
+
+
+def move_public(session: Session, photo_ids: Iterable[str], area_id: int) -> None:
+    """Tip-off photos follow their tip-off when it is routed to another area or becomes a hazard elsewhere."""
+    ids = list(photo_ids)
+    if ids:
+        for photo in session.scalars(select(Photo).where(Photo.client_uuid.in_(ids), Photo.purpose == "tipoff")):
+            photo.area_id = area_id
+
+
 def _in_scope(session: Session, actor: Actor, photo: Photo) -> bool:
     area = session.get(Area, photo.area_id) if photo.area_id else None
     return actor.covers_area(area)

@@ -83,6 +83,9 @@ class Hazard(Base):
     closed_day: Mapped[date | None] = mapped_column(Date)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    # the tip-off it was converted from (source "tipoff"); the tip-off links back.  use_alter: tipoffs reference
+    # hazards too, and the cycle is resolved by adding this constraint after both tables exist
+    tipoff_id: Mapped[int | None] = mapped_column(ForeignKey("tipoffs.id", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

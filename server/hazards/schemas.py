@@ -210,6 +210,7 @@ class HazardDetail(HazardOut):
     rechecked_by_id = ma.fields.Integer(allow_none=True)
     closed_by_id = ma.fields.Integer(allow_none=True)
     reject_reason = ma.fields.String(allow_none=True)
+    tipoff_id = ma.fields.Integer(allow_none=True, metadata={"description": "the tip-off it was converted from"})
     allowed_actions = ma.fields.Function(lambda h: _allowed(h.status),
                                          metadata={"description": "steps the status allows (roles still apply)"})
     orders = ma.fields.List(ma.fields.Nested(OrderOut))

@@ -158,6 +158,81 @@ def create_hazard(session: Session, actor: Actor, data: dict[str, Any], now: dat
     return Created(hazard, True)
 
 
+def create_from_tipoff(session: Session, actor: Actor, *, tipoff_id: int, grid_id: int | None,
+                       place_id: int | None, sector: str | None, category: str, level: str, description: str,
+                       lat: float | None, lng: float | None, photo_ids: Sequence[str], found_at: datetime,
+                       now: datetime) -> Hazard:
+    """A hazard (source ``tipoff``) made from a tip-off by the admin triaging it: at a place of their scope (the
+    place's grid and sector), or without a place in the grid that contains the tip-off's point.  The tip-off's
+    photos were validated and attached when it came in; they become the hazard's before-photos as they are.
+    The hazard was found when the tip-off came in (``found_at``)."""
+    if level not in LEVEL_LABELS:
+        raise invalid("level", "隐患等级无效")
+    place = places.get_place(session, actor, place_id) if place_id is not None else None
+    area_id = place.area_id if place is not None else grid_id
+    if area_id is None:
+        raise invalid("place_id", "该举报没有落在网格内的位置, 请选择隐患所在的企业(场所)")
+    area = actor.require_area(session.get(Area, area_id), "网格")
+    if area.level != "grid":
+        raise invalid("place_id", "隐患须落在网格内, 请选择隐患所在的企业(场所)")
+    sector = sector or (place.sector if place is not None else None)
+    if sector is None or sector not in SECTORS:
+        raise invalid("sector", "请选择行业领域")
+    if lat is None and place is not None:
+        lat, lng = place.lat, place.lng
+    hazard = Hazard(place_id=place.id if place else None, area_id=area.id, sector=sector, category=category[:32],
+                    level=level, description=description[:2000], status="reported", source="tipoff",
+                    found_by_id=None, lat=lat, lng=lng, photo_ids=list(photo_ids), found_at=found_at,
+                    found_day=local_day(found_at), tipoff_id=tipoff_id)
+    _event(hazard, actor, "create", None, "reported", now, {"source": "tipoff", "tipoff_id": tipoff_id})
+    session.add(hazard)
+    session.flush()
+    return hazard
+
+
+# --- what the public sees of a hazard (a tip-off's tracking page) -----------------------------------------------------
+
+# the hazard's status as the tipster reads it: 已受理 / 整改中 / 已整改 / 已办结 (a hazard found not to be one after
+# all is also 已办结; the tip-off's public answer says why)
+PUBLIC_STATUS = {"reported": "accepted", "ordered": "rectifying", "rectified": "rectified",
+                 "rechecked": "rectified", "closed": "done", "rejected": "done"}
+
+
+@dataclass(frozen=True)
+class PublicProgress:
+    status: str
+    steps: list[tuple[str, datetime]]  # (public status, when it was reached), in order
+    updated_at: datetime
+
+
+def public_progress(session: Session, hazard_id: int) -> PublicProgress:
+    """The hazard's progress in public terms, from its history: no names, no places, no measures."""
+    hazard = session.get(Hazard, hazard_id)
+    if hazard is None:
+        raise not_found("隐患")
+    steps: list[tuple[str, datetime]] = []
+    for e in hazard.events:
+        public = PUBLIC_STATUS.get(e.to_status)
+        if public is not None and (not steps or steps[-1][0] != public):
+            steps.append((public, e.at))
+    return PublicProgress(PUBLIC_STATUS[hazard.status], steps, hazard.updated_at)
+
+
+def public_statuses(session: Session, hazard_ids: Iterable[int]) -> dict[int, tuple[str, datetime]]:
+    """{hazard id: (public status, last change)} for many hazards in one query (the Open311 list)."""
+    ids = sorted(set(hazard_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Hazard.id, Hazard.status, Hazard.updated_at).where(Hazard.id.in_(ids)))
+    return {r.id: (PUBLIC_STATUS[r.status], r.updated_at) for r in rows}
+
+
+def verified(session: Session, hazard_id: int) -> bool:
+    """A tip-off converted into this hazard was true: the hazard was not rejected (不予认定)."""
+    status = session.scalar(select(Hazard.status).where(Hazard.id == hazard_id))
+    return status is not None and status != "rejected"
+
+
 # --- reading ----------------------------------------------------------------------------------------------------------
 
 def get_hazard(session: Session, actor: Actor, hazard_id: int) -> Hazard:

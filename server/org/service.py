@@ -179,3 +179,25 @@ def locate_for(session: Session, actor: Actor, lat: Any, lng: Any, coord_system:
     if found is None or not actor.covers(found.grid.path):
         raise ApiError(404, "point_outside_grids", "该位置不在您辖区的任何网格内")
     return found
+
+
+def enclosing_area(session: Session, lat: float, lng: float) -> Area | None:
+    """For a WGS-84 point outside every grid: the township, else the county, whose boundary contains it (None
+    when no area's boundary does).  Townships and counties are few; their bounding boxes narrow it in SQL."""
+    rows = session.scalars(select(Area).where(
+        Area.level.in_(("township", "county")), Area.boundary.is_not(None), Area.min_lat <= lat,
+        Area.max_lat >= lat, Area.min_lng <= lng, Area.max_lng >= lng).order_by(Area.id))
+    point = shapely.Point(lng, lat)
+    found = [a for a in rows if parse_boundary(a.boundary).intersects(point)]
+    return next((a for a in found if a.level == "township"), None) or next(iter(found), None)
+
+
+def counties(session: Session) -> Sequence[Area]:
+    return session.scalars(select(Area).where(Area.level == "county").order_by(Area.id)).all()
+
+
+def grid_townships(session: Session) -> dict[int, int]:
+    """{grid id: township id} of every grid, in one query (from the materialized paths /county/township/...)."""
+    return {gid: int(path.strip("/").split("/")[1])
+            for gid, path in session.execute(select(Area.id, Area.path).where(Area.level == "grid"))
+            if path.count("/") > 2}
