@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import click
 from flask import current_app
@@ -22,6 +23,17 @@ def _create_app() -> Any:
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """gridpatrol — 网格化安全巡查"""
+
+
+@contextmanager
+def _api_errors() -> Iterator[None]:
+    """The API's errors as a CLI error: the same code and Chinese message an HTTP client would get."""
+    from server.errors import ApiError
+    try:
+        yield
+    except ApiError as exc:
+        detail = json.dumps(exc.detail, ensure_ascii=False) if exc.detail else ""
+        raise click.ClickException(f"{exc.code}: {exc.message} {detail}".rstrip())
 
 
 def _session() -> Session:
@@ -109,17 +121,14 @@ def create_admin(username: str, display_name: str, area_code: str, role: str, pa
 
     from server.auth.scope import SYSTEM
     from server.auth.service import create_user
-    from server.errors import ApiError
     from server.org.models import Area
     with _session() as session:
         area = session.scalar(select(Area).where(Area.code == area_code))
         if area is None:
             raise click.ClickException(f"no area with code {area_code}")
-        try:
+        with _api_errors():
             user = create_user(session, SYSTEM, username=username, display_name=display_name, role=role,
                                area_ids=[area.id], password=password)
-        except ApiError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message} {exc.detail or ''}")
         session.commit()
         click.echo(f"created {role} {user.username} for {area.name}")
 
@@ -130,13 +139,10 @@ def create_admin(username: str, display_name: str, area_code: str, role: str, pa
 @with_appcontext
 def create_county(code: str, name: str) -> None:
     """Create the root area of a new installation."""
-    from server.errors import ApiError
     from server.org.service import create_county as make
     with _session() as session:
-        try:
+        with _api_errors():
             area = make(session, code=code, name=name)
-        except ApiError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message} {exc.detail or ''}")
         session.commit()
         click.echo(f"created county {area.name} ({area.code}), id {area.id}")
 
@@ -208,15 +214,12 @@ def _ranking_calendar() -> Any:
 def ranking_compute(month: str | None) -> None:
     """Compute a month's draft (replacing the previous draft); published revisions are never touched."""
     from server.common.timeutil import local_day
-    from server.errors import ApiError
     from server.ranking.service import compute
     now = current_app.extensions["gridpatrol.clock"]()
     key = _ranking_month(month)
     with _session() as session:
-        try:
+        with _api_errors():
             run = compute(session, key, today=local_day(now), now=now, calendar=_ranking_calendar())
-        except ApiError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message} {exc.detail or ''}")
         session.commit()
     click.echo(f"draft of {run.month}: {run.counts['members']} members, {run.counts['villages']} villages, "
                f"{run.counts['townships']} townships; rule v{run.rule_version}; digest {run.digest}")
@@ -229,17 +232,14 @@ def ranking_compute(month: str | None) -> None:
 def ranking_publish(month: str | None, reason: str | None) -> None:
     """Publish (freeze) an ended month as revision 1; with --reason, a correction as the next revision."""
     from server.common.timeutil import local_day
-    from server.errors import ApiError
     from server.ranking.service import latest_revision, publish
     now = current_app.extensions["gridpatrol.clock"]()
     key = _ranking_month(month)
     with _session() as session:
-        try:
+        with _api_errors():
             revision = None if reason is None else latest_revision(session, key) + 1
             run = publish(session, key, today=local_day(now), now=now, calendar=_ranking_calendar(),
                           published_by="cli", revision=revision, reason=reason)
-        except ApiError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message} {exc.detail or ''}")
         session.commit()
     click.echo(f"published {run.month} revision {run.revision}: {run.counts['members']} members; "
                f"rule v{run.rule_version}; digest {run.digest}")
@@ -251,17 +251,14 @@ def ranking_publish(month: str | None, reason: str | None) -> None:
 @with_appcontext
 def ranking_rule_load(file: Path, note: str | None) -> None:
     """Store a rule document (JSON) as the next rule version; the next compute uses it."""
-    from server.errors import ApiError
     from server.ranking.service import add_rule
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise click.ClickException(f"{file}: not JSON ({exc})")
     with _session() as session:
-        try:
+        with _api_errors():
             rule = add_rule(session, document, "cli", note or file.name)
-        except ApiError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message} {json.dumps(exc.detail, ensure_ascii=False)}")
         session.commit()
     click.echo(f"stored ranking rule version {rule.version} ({rule.digest[:12]})")
 
