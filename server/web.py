@@ -78,7 +78,8 @@ def install(app: Flask) -> None:
         log.info("request", extra={
             "request_id": g.get("request_id"), "method": request.method, "path": request.path,
             "status": response.status_code, "ms": round(elapsed_ms, 1),
-            "user_id": g.actor.user_id if g.get("actor") else None, "ip": client_ip(),
+            "user_id": g.actor.user_id if g.get("actor") else None,
+            "ip": None if g.get("conceal_ip") else client_ip(),  # a tipster's address is not logged (举报人保密)
         })
         return response
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from flask import redirect, request
+from flask import g, redirect, request
 from flask_smorest import Blueprint
 
 from server.api import PUBLIC
+from server.audit.service import AuditContext, set_context
 from server.auth.guard import current_actor, login_required, optional_actor
 from server.common.geo import to_wgs84
 from server.errors import ApiError
@@ -62,6 +63,9 @@ def upload(form: dict[str, Any], files: dict[str, Any]) -> Any:
     actor = optional_actor()
     if actor is not None:
         actor.require("photo:upload")
+    else:  # a tipster's photo: their address is written neither in the audit log nor in the request log (举报人保密)
+        g.conceal_ip = True
+        set_context(db(), AuditContext(None, "public", None, g.get("request_id")))
     claimed = None
     if form.get("lat") is not None and form.get("lng") is not None:
         claimed = to_wgs84(form["lat"], form["lng"], form["coord_system"])

@@ -1,6 +1,7 @@
 """The rules of the area tree: codes nest, grids have valid boundaries that do not overlap, paths stay right."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -181,23 +182,60 @@ def locate_for(session: Session, actor: Actor, lat: Any, lng: Any, coord_system:
     return found
 
 
+_outlines: dict[tuple[int, str], Any] = {}  # (area id, updated_at): its prepared polygon
+
+
+def _outline(area_id: int, version: str, boundary: dict[str, Any]) -> Any:
+    geom = _outlines.get((area_id, version))
+    if geom is None:
+        if len(_outlines) > 512:
+            _outlines.clear()
+        geom = _outlines[(area_id, version)] = shapely.from_geojson(json.dumps(boundary))
+        shapely.prepare(geom)
+    return geom
+
+
 def enclosing_area(session: Session, lat: float, lng: float) -> Area | None:
     """For a WGS-84 point outside every grid: the township, else the county, whose boundary contains it (None
-    when no area's boundary does).  Townships and counties are few; their bounding boxes narrow it in SQL."""
-    rows = session.scalars(select(Area).where(
+    when no area's boundary does).  Townships and counties are few; their bounding boxes narrow it in SQL, and
+    their polygons are parsed once per version."""
+    rows = session.execute(select(Area.id, Area.level, Area.updated_at, Area.boundary).where(
         Area.level.in_(("township", "county")), Area.boundary.is_not(None), Area.min_lat <= lat,
-        Area.max_lat >= lat, Area.min_lng <= lng, Area.max_lng >= lng).order_by(Area.id))
+        Area.max_lat >= lat, Area.min_lng <= lng, Area.max_lng >= lng).order_by(Area.id)).all()
     point = shapely.Point(lng, lat)
-    found = [a for a in rows if parse_boundary(a.boundary).intersects(point)]
-    return next((a for a in found if a.level == "township"), None) or next(iter(found), None)
+    found = [(r.id, r.level) for r in rows
+             if _outline(r.id, str(r.updated_at), r.boundary).intersects(point)]
+    best = next((f for f in found if f[1] == "township"), None) or next(iter(found), None)
+    return session.get(Area, best[0]) if best else None
+
+
+def township_id_of(area: Area) -> int | None:
+    """The township an area lies in (itself if it is one), from its materialized path /county/township/...; None
+    for a county."""
+    parts = area.path.strip("/").split("/")
+    return int(parts[1]) if len(parts) > 1 else None
 
 
 def counties(session: Session) -> Sequence[Area]:
     return session.scalars(select(Area).where(Area.level == "county").order_by(Area.id)).all()
 
 
+_townships: tuple[tuple[int, str], dict[int, int]] | None = None
+
+
+def township_of_grid(session: Session, grid_id: int) -> int | None:
+    """The township of a grid without a query: the map of every grid's township is cached with the grid index and
+    reloaded when the index is (a grid never changes parent, and a new grid rebuilds the index)."""
+    global _townships
+    key = grid_index(session).key
+    cached = _townships
+    if cached is None or cached[0] != key:
+        cached = _townships = (key, grid_townships(session))
+    return cached[1].get(grid_id)
+
+
 def grid_townships(session: Session) -> dict[int, int]:
     """{grid id: township id} of every grid, in one query (from the materialized paths /county/township/...)."""
     return {gid: int(path.strip("/").split("/")[1])
-            for gid, path in session.execute(select(Area.id, Area.path).where(Area.level == "grid"))
+            for gid, path in session.execute(select(Area.id, Area.path).where(Area.level == "grid")).all()
             if path.count("/") > 2}

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, jsonify
+from flask import Response, g, jsonify
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
@@ -31,7 +31,7 @@ from server.api import PUBLIC
 from server.common.timeutil import LOCAL_TZ
 from server.errors import ApiError, translate_messages
 from server.tipoffs import service
-from server.tipoffs.models import CATEGORIES, SERVICE_CODES, Tipoff
+from server.tipoffs.models import CATEGORIES, PUBLIC_CLOSED, SERVICE_CODES, Tipoff
 from server.tipoffs.routes import per_ip_limit, per_phone_limit, public_request, refuse_large_body, track_limit
 from server.web import app_config, clock_now, db
 
@@ -42,6 +42,7 @@ blp = Blueprint("open311", __name__, url_prefix="/open311/v2",
 MAX_SPAN = timedelta(days=90)  # the spec's window for GET requests
 MAX_RESULTS = 1000  # the spec's default limit
 MAX_IDS = 100
+MAX_SCANNED = 20 * MAX_RESULTS  # a window's tip-offs read to filter by status (a county's 90 days are far fewer)
 # our field names in error messages, said as Open311 says them
 FIELD_NAMES = {"category": "service_code", "location": "lat/long", "address": "address_string", "name": "first_name",
                "phone": "phone", "description": "description", "media_url": "media_url"}
@@ -172,7 +173,7 @@ ERRORS = Open311Error(many=True)
 
 def _request(t: Tipoff, status: str, updated: datetime, agency: str) -> dict[str, Any]:
     service_code, name, _sector, _group = CATEGORIES[t.category]
-    return {"service_request_id": t.tracking_code, "status": "closed" if status in ("done", "rejected") else "open",
+    return {"service_request_id": t.tracking_code, "status": "closed" if status in PUBLIC_CLOSED else "open",
             "status_notes": service.notes_of(t), "service_name": name, "service_code": service_code,
             "description": None, "agency_responsible": agency, "service_notice": None,
             "requested_datetime": _w3(t.received_at), "updated_datetime": _w3(updated), "expected_datetime": None,
@@ -193,7 +194,7 @@ def services() -> Any:
 @per_ip_limit
 @per_phone_limit
 @blp.doc(**PUBLIC)
-@blp.arguments(RequestForm, location="form")
+@blp.arguments(RequestForm, location="form", error_status_code=400)
 @blp.response(201, CreatedOut(many=True))
 @blp.alt_response(400, schema=ERRORS, description="the request cannot be fulfilled (every problem listed)")
 @blp.alt_response(404, schema=ERRORS, description="service_code not found")
@@ -222,7 +223,7 @@ def create(form: dict[str, Any]) -> Any:
 @blp.route("/requests.json", methods=["GET"])
 @track_limit
 @blp.doc(**PUBLIC)
-@blp.arguments(RequestsQuery, location="query")
+@blp.arguments(RequestsQuery, location="query", error_status_code=400)
 @blp.response(200, RequestOut(many=True))
 @blp.alt_response(400, schema=ERRORS, description="invalid arguments (every problem listed)")
 def requests_(args: dict[str, Any]) -> Any:
@@ -230,6 +231,9 @@ def requests_(args: dict[str, Any]) -> Any:
 
     Filtered by service_code and status (open, closed); at most 1000, newest first."""
     session = db()
+    wanted = {s.strip() for s in (args.get("status") or "").split(",") if s.strip()}
+    if wanted - {"open", "closed"}:
+        raise ApiError(400, "validation_error", "status 只能是 open 或 closed")
     if args.get("service_request_id"):
         codes = [c.strip() for c in args["service_request_id"].split(",") if c.strip()][:MAX_IDS]
         found = service.by_codes(session, app_config(), codes)
@@ -244,10 +248,8 @@ def requests_(args: dict[str, Any]) -> Any:
         unknown = [c for c in codes_wanted if c not in SERVICE_CODES]
         if unknown:
             raise ApiError(400, "validation_error", f"service_code {','.join(unknown)} 不存在")
-        found = list(session.scalars(service.open311_query(service_codes=codes_wanted, start=start, end=end)))
-    wanted = {s.strip() for s in (args.get("status") or "").split(",") if s.strip()}
-    if wanted - {"open", "closed"}:
-        raise ApiError(400, "validation_error", "status 只能是 open 或 closed")
+        found = list(session.scalars(service.open311_query(service_codes=codes_wanted, start=start, end=end)
+                                     .limit(MAX_SCANNED)))
     states = service.public_statuses(session, found)
     agencies = service.agencies(session, found)
     out = []
@@ -268,5 +270,6 @@ def requests_(args: dict[str, Any]) -> Any:
 @blp.alt_response(404, schema=ERRORS, description="no request with this id")
 def request_(service_request_id: str) -> Any:
     """GET Service Request: one request by its service_request_id (the tracking code)"""
+    g.conceal_ip = True
     view = service.public_view(db(), service.find_by_code(db(), app_config(), service_request_id))
     return [_request(view.tipoff, view.status, view.updated_at, view.agency)]

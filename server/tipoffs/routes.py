@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, g, request
-from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.api import PUBLIC
@@ -16,9 +15,9 @@ from server.errors import ApiError
 from server.ratelimit import limiter
 from server.tipoffs import service
 from server.tipoffs.models import CATEGORIES, PUBLIC_LABELS
-from server.tipoffs.schemas import (PublicAnswerIn, CategoryOut, ContactOut, ConvertIn, LedgerOut, LedgerQuery, MergeIn,
-                                    PaidIn, ReceiptOut, TipoffRejectIn, RevealIn, RewardIn, RewardOut, RouteIn,
-                                    TipoffCreate, TipoffOut, TipoffQuery, TrackOut)
+from server.tipoffs.schemas import (CategoryOut, ContactOut, ConvertIn, LedgerOut, LedgerQuery, MergeIn, PaidIn,
+                                    PublicAnswerIn, ReceiptOut, RevealIn, RewardIn, RewardOut, RouteIn, TipoffCreate,
+                                    TipoffOut, TipoffQuery, TipoffRejectIn, TrackOut)
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("tipoffs", __name__, url_prefix="/api/v1/tipoffs",
@@ -64,7 +63,9 @@ track_limit = limiter.shared_limit(lambda: app_config().ratelimit_tipoff_track, 
 
 
 def public_request() -> None:
-    """A tipster is nobody to the audit log: their IP address is not written with the tip-off (举报人保密)."""
+    """A tipster is nobody to the audit log: their IP address is written neither with the tip-off nor in the
+    request log (举报人保密); the rate limits keep it in memory for their window only."""
+    g.conceal_ip = True
     set_context(db(), AuditContext(None, "public", None, g.get("request_id")))
 
 
@@ -103,6 +104,7 @@ def track(code: str) -> Any:
     The public status (已收到, 已受理, 整改中, 已整改, 已办结, 不予受理), the public answer and the dates of each step;
     nothing private.  Case, spaces and hyphens do not matter; O reads as 0, I and L as 1.  A code that names nothing
     is a 404 reached through the same lookup as a real one."""
+    g.conceal_ip = True  # who follows which tip-off is not logged either
     return service.public_view(db(), service.find_by_code(db(), app_config(), code))
 
 
@@ -114,7 +116,7 @@ def categories() -> Any:
     return [{"code": k, "label": v[1], "service_code": v[0]} for k, v in CATEGORIES.items()]
 
 
-# --- the staff ----------------------------------------------------------------------------------------------------------
+# --- the staff --------------------------------------------------------------------------------------------------------
 
 @blp.route("", methods=["GET"])
 @login_required("tipoff:read")
@@ -125,7 +127,8 @@ def tipoffs(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """Tip-offs of my scope, newest first (status=received: my triage queue)
 
     Township admins see their township's; the county admin every one, including the county's triage queue
-    (queue=true: tip-offs with an address and no location).  Contacts are masked."""
+    (queue=true: tip-offs with an address and no location).  Contacts are masked.  Grid members and inspectors
+    see none (403): a tip-off reaches the grid as a hazard once a township admin has triaged it."""
     stmt = service.list_query(db(), current_actor(), service.Filters.of(args))
     return service.annotate(db(), page_of(db(), stmt, pagination_parameters))
 
@@ -195,16 +198,16 @@ def answer(data: dict[str, Any], tipoff_id: int) -> Any:
                                now=clock_now()))
 
 
-@blp.route("/<int:tipoff_id>/reveal-contact", methods=["POST"])
+@blp.route("/<int:tipoff_id>/reveal-phone", methods=["POST"])
 @login_required("tipoff:reveal")
 @blp.arguments(RevealIn)
 @blp.response(200, ContactOut)
-def reveal_contact(data: dict[str, Any], tipoff_id: int) -> Any:
+def reveal_phone(data: dict[str, Any], tipoff_id: int) -> Any:
     """The tipster's phone number and name in clear, to pay an approved reward (county admins; audited)
 
-    Every call writes an audit entry (tipoffs.reveal_contact) with the reason; 409 reward_not_approved unless the
+    Every call writes an audit entry (tipoffs.reveal_phone) with the reason; 409 reward_not_approved unless the
     tip-off has an approved reward."""
-    shown = service.reveal_contact(db(), app_config(), current_actor(), tipoff_id, reason=data["reason"])
+    shown = service.reveal_phone(db(), app_config(), current_actor(), tipoff_id, reason=data["reason"])
     return shown, 200, {"Cache-Control": "no-store"}
 
 

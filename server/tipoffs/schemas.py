@@ -16,7 +16,7 @@ PublicAnswer = ma.fields.String(validate=ma.validate.Length(1, 1000),
                                 metadata={"description": "公开答复: shown on the tracking page and the Open311 list"})
 
 
-# --- in: the public -----------------------------------------------------------------------------------------------
+# --- in: the public ---------------------------------------------------------------------------------------------------
 
 class TipoffCreate(In):
     client_uuid = ma.fields.UUID(metadata={"description": "made by the page or app; a retry of the same one answers "
@@ -42,7 +42,7 @@ class TipoffCreate(In):
                                                         "like a success and nothing is stored)"})
 
 
-# --- in: the staff ------------------------------------------------------------------------------------------------
+# --- in: the staff ----------------------------------------------------------------------------------------------------
 
 class TipoffQuery(In):
     status = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(STATUSES)),
@@ -111,7 +111,7 @@ class LedgerQuery(In):
     decision = ma.fields.String(validate=ma.validate.OneOf(DECISIONS))
 
 
-# --- out: the public ----------------------------------------------------------------------------------------------
+# --- out: the public --------------------------------------------------------------------------------------------------
 
 class CategoryOut(Out):
     code = ma.fields.String()
@@ -148,7 +148,7 @@ class TrackOut(Out):
                                metadata={"description": "[{status, label, at}], in order"})
 
 
-# --- out: the staff -----------------------------------------------------------------------------------------------
+# --- out: the staff ---------------------------------------------------------------------------------------------------
 
 class AreaRef(Out):
     id = ma.fields.Integer()
@@ -227,8 +227,7 @@ class LedgerRowOut(Out):
     reward = ma.fields.Nested(RewardOut)
 
 
-class RewardPeriodOut(Out):
-    period = ma.fields.String(metadata={"description": "2026-11, 2026-Q4 or 2026"})
+class RewardTotalsOut(Out):
     approved = ma.fields.Integer(metadata={"description": "rewards approved (by decision day)"})
     approved_fen = ma.fields.Integer()
     approved_amount = ma.fields.Function(lambda p: fen_to_yuan(p["approved_fen"]))
@@ -238,12 +237,16 @@ class RewardPeriodOut(Out):
     paid_amount = ma.fields.Function(lambda p: fen_to_yuan(p["paid_fen"]))
 
 
+class RewardPeriodOut(RewardTotalsOut):
+    period = ma.fields.String(metadata={"description": "2026-11, 2026-Q4 or 2026"})
+
+
 class LedgerOut(Out):
     start = ma.fields.Date()
     end = ma.fields.Date()
     period = ma.fields.String()
     rows = ma.fields.List(ma.fields.Nested(LedgerRowOut))
     periods = ma.fields.List(ma.fields.Nested(RewardPeriodOut))
-    totals = ma.fields.Nested(RewardPeriodOut(exclude=("period",)))
+    totals = ma.fields.Nested(RewardTotalsOut)
     unpaid = ma.fields.Integer(metadata={"description": "approved, not yet paid"})
     unpaid_fen = ma.fields.Integer()

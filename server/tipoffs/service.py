@@ -58,8 +58,7 @@ from server.org import service as org
 from server.org.index import grid_index
 from server.org.models import Area, subtree_range
 from server.places.fields import FieldProblem, clean_phone, mask_phone
-from server.tipoffs.models import (CATEGORIES, PUBLIC_CLOSED, SERVICE_CODES, STATUS_LABELS, Tipoff,
-                                   TipoffReward)
+from server.tipoffs.models import CATEGORIES, SERVICE_CODES, STATUS_LABELS, Tipoff, TipoffReward
 
 # --- tracking codes ---------------------------------------------------------------------------------------------------
 
@@ -130,7 +129,7 @@ def phone_limit_key(config: Config, value: Any) -> str | None:
     return "tipoff-phone:" + phone_hash(config, phone) if phone else None
 
 
-# --- routing ------------------------------------------------------------------------------------------------------------
+# --- routing ----------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Route:
@@ -142,10 +141,9 @@ class Route:
 def route_point(session: Session, lat: float, lng: float) -> Route | None:
     """The grid and township containing a WGS-84 point; outside every grid, the township (else the county) whose
     boundary contains it; None outside every area."""
-    found = org.locate(session, lat, lng)
-    if found is not None:
-        township = found.at("township")
-        return Route(found.grid.id, township.id if township else None, found.grid.id)
+    grid_id = grid_index(session).locate(lat, lng)
+    if grid_id is not None:
+        return Route(grid_id, org.township_of_grid(session, grid_id), grid_id)
     area = org.enclosing_area(session, lat, lng)
     if area is None:
         return None
@@ -172,7 +170,7 @@ def route_many(session: Session, lats: np.ndarray, lngs: np.ndarray) -> tuple[np
     return grids, townships
 
 
-# --- submitting ---------------------------------------------------------------------------------------------------------
+# --- submitting -------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Receipt:
@@ -235,13 +233,13 @@ def submit(session: Session, config: Config, data: dict[str, Any], *, channel: s
     name = (data.get("name") or "").strip() or None
     code, digest = _code_for_new(session, config)
     tipoff = Tipoff(
-        client_uuid=client_uuid, code_hash=digest, tracking_code=code, channel=channel, category=data["category"], description=description,
-        lat=lat, lng=lng, address=address, photo_ids=photo_ids, media_url=media_url,
+        client_uuid=client_uuid, code_hash=digest, tracking_code=code, channel=channel, category=data["category"],
+        description=description, lat=lat, lng=lng, address=address, photo_ids=photo_ids, media_url=media_url,
         name_cipher=encrypt(config, name) if name else None, name_masked=mask_name(name) if name else None,
         phone_cipher=encrypt(config, phone) if phone else None,
         phone_hash=phone_hash(config, phone) if phone else None, phone_masked=mask_phone(phone) if phone else None,
         area_id=route.area_id, township_id=route.township_id, status="received", received_at=now,
-        received_day=local_day(now))
+        received_day=local_day(now), updated_at=now)
     session.add(tipoff)
     try:
         session.flush()
@@ -256,7 +254,7 @@ def submit(session: Session, config: Config, data: dict[str, Any], *, channel: s
     return Receipt(code, tipoff)
 
 
-# --- what the tipster sees ----------------------------------------------------------------------------------------------
+# --- what the tipster sees --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class PublicView:
@@ -266,10 +264,6 @@ class PublicView:
     notes: str | None
     agency: str
     updated_at: datetime
-
-    @property
-    def open311_status(self) -> str:
-        return "closed" if self.status in PUBLIC_CLOSED else "open"
 
 
 def find_by_code(session: Session, config: Config, code: str) -> Tipoff:
@@ -372,7 +366,7 @@ def public_statuses(session: Session, tipoffs: Sequence[Tipoff]) -> dict[int, tu
 
 def agencies(session: Session, tipoffs: Sequence[Tipoff]) -> dict[int, str]:
     ids = {t.township_id or t.area_id for t in tipoffs}
-    names = dict(session.execute(select(Area.id, Area.name).where(Area.id.in_(ids)))) if ids else {}
+    names = dict(session.execute(select(Area.id, Area.name).where(Area.id.in_(ids))).all()) if ids else {}
     return {t.id: names.get(t.township_id or t.area_id, "") for t in tipoffs}
 
 
@@ -388,7 +382,7 @@ def by_codes(session: Session, config: Config, codes: Sequence[str]) -> list[Tip
     return list(session.scalars(select(Tipoff).where(Tipoff.code_hash.in_(digests)).order_by(Tipoff.id)))
 
 
-# --- staff: reading -----------------------------------------------------------------------------------------------------
+# --- staff: reading ---------------------------------------------------------------------------------------------------
 
 def get_tipoff(session: Session, actor: Actor, tipoff_id: int) -> Tipoff:
     """The tip-off, if the actor's scope covers its area; otherwise the 404 a missing one gets."""
@@ -468,14 +462,18 @@ def annotate(session: Session, tipoffs: Sequence[Tipoff]) -> list[Tipoff]:
     return items
 
 
-# --- staff: triage ------------------------------------------------------------------------------------------------------
+# --- staff: triage ----------------------------------------------------------------------------------------------------
 
-def _claim(session: Session, actor: Actor, tipoff: Tipoff, status: str, now: datetime, **changes: Any) -> None:
-    """Move a received tip-off to ``status``: one conditional UPDATE on the version it was read at."""
+def _check_received(tipoff: Tipoff) -> None:
     if tipoff.status != "received":
         raise conflict("tipoff_already_handled", f"该举报已处理 (当前状态: {STATUS_LABELS[tipoff.status]})",
                        {"status": tipoff.status})
-    tipoff.status, tipoff.handled_at, tipoff.handled_by_id = status, now, actor.user_id
+
+
+def _claim(session: Session, actor: Actor, tipoff: Tipoff, status: str, now: datetime, **changes: Any) -> None:
+    """Move a received tip-off to ``status``: one conditional UPDATE on the version it was read at."""
+    _check_received(tipoff)
+    tipoff.status, tipoff.handled_at, tipoff.handled_by_id, tipoff.updated_at = status, now, actor.user_id, now
     for key, value in changes.items():
         setattr(tipoff, key, value)
     try:
@@ -487,17 +485,13 @@ def _claim(session: Session, actor: Actor, tipoff: Tipoff, status: str, now: dat
 def route(session: Session, actor: Actor, tipoff_id: int, area_id: int, now: datetime) -> Tipoff:
     """Send a tip-off waiting on the county (or a township) to a township or a grid of the actor's scope."""
     tipoff = get_tipoff(session, actor, tipoff_id)
-    if tipoff.status != "received":
-        raise conflict("tipoff_already_handled", f"该举报已处理 (当前状态: {STATUS_LABELS[tipoff.status]})",
-                       {"status": tipoff.status})
+    _check_received(tipoff)
     area = session.get(Area, area_id)
     if area is None or not actor.covers(area.path):
         raise invalid("area_id", "区域不存在或不在您的辖区内")
     if area.level not in ("township", "grid"):
         raise invalid("area_id", "只能转给乡镇(街道)或网格")
-    township = area if area.level == "township" else next(
-        (a for a in org.ancestors(session, area) if a.level == "township"), None)
-    tipoff.area_id, tipoff.township_id, tipoff.updated_at = area.id, township.id if township else None, now
+    tipoff.area_id, tipoff.township_id, tipoff.updated_at = area.id, org.township_id_of(area), now
     try:
         session.flush()
     except StaleDataError:
@@ -528,6 +522,7 @@ def merge(session: Session, actor: Actor, tipoff_id: int, *, into_tipoff_id: int
     """Merge a tip-off into another tip-off (the same problem reported twice) or into a hazard already recorded;
     from then on it shows that one's progress."""
     tipoff = get_tipoff(session, actor, tipoff_id)
+    _check_received(tipoff)
     if (into_tipoff_id is None) == (into_hazard_id is None):
         raise invalid("into_tipoff_id", "请指定合并到的举报或隐患 (二选一)")
     if into_hazard_id is not None:
@@ -549,9 +544,7 @@ def convert(session: Session, actor: Actor, tipoff_id: int, data: dict[str, Any]
     sector), or without a place in the grid containing the tip-off's point.  The hazard's closed loop then runs
     as for any hazard, and its progress shows on the tracking page."""
     tipoff = get_tipoff(session, actor, tipoff_id)
-    if tipoff.status != "received":
-        raise conflict("tipoff_already_handled", f"该举报已处理 (当前状态: {STATUS_LABELS[tipoff.status]})",
-                       {"status": tipoff.status})
+    _check_received(tipoff)
     area = session.get(Area, tipoff.area_id)
     assert area is not None
     label, default_sector = CATEGORIES[tipoff.category][1], CATEGORIES[tipoff.category][2]
@@ -565,7 +558,7 @@ def convert(session: Session, actor: Actor, tipoff_id: int, data: dict[str, Any]
         category=data.get("category") or label, level=data["level"],
         description=text if data.get("description") else f"[群众举报] {text}",
         lat=tipoff.lat, lng=tipoff.lng, photo_ids=tipoff.photo_ids, found_at=tipoff.received_at, now=now)
-    tipoff.hazard_id = hazard.id
+    tipoff.hazard_id, tipoff.updated_at = hazard.id, now
     evidence.move_public(session, tipoff.photo_ids, hazard.area_id)
     session.flush()
     return tipoff
@@ -582,9 +575,9 @@ def answer(session: Session, actor: Actor, tipoff_id: int, *, public_answer: str
     return tipoff
 
 
-# --- the tipster's contact, for a reward --------------------------------------------------------------------------------
+# --- the tipster's contact, for a reward ------------------------------------------------------------------------------
 
-def reveal_contact(session: Session, config: Config, actor: Actor, tipoff_id: int, *, reason: str) -> dict[str, Any]:
+def reveal_phone(session: Session, config: Config, actor: Actor, tipoff_id: int, *, reason: str) -> dict[str, Any]:
     """The tipster's phone and name in clear, for a county admin paying an approved reward; every reveal is an
     explicit audit entry (who, when, why, from where)."""
     actor.require("tipoff:reveal")
@@ -596,13 +589,13 @@ def reveal_contact(session: Session, config: Config, actor: Actor, tipoff_id: in
         raise conflict("no_contact", "举报人未留联系方式 (匿名举报)")
     shown = {"phone": decrypt(config, tipoff.phone_cipher) if tipoff.phone_cipher else None,
              "name": decrypt(config, tipoff.name_cipher) if tipoff.name_cipher else None}
-    audit.record(session, "tipoffs.reveal_contact", "tipoffs", tipoff.id, area_id=tipoff.area_id,
+    audit.record(session, "tipoffs.reveal_phone", "tipoffs", tipoff.id, area_id=tipoff.area_id,
                  summary={"reason": reason, "fields": [k for k, v in shown.items() if v is not None]})
     session.flush()
     return {"tipoff_id": tipoff.id, **shown}
 
 
-# --- rewards (举报奖励) ------------------------------------------------------------------------------------------------
+# --- rewards (举报奖励) ---------------------------------------------------------------------------------------------------
 
 REWARD_MAX_FEN = 100_000_000  # 1,000,000 yuan: far above any published scale, well inside an integer column
 
@@ -702,7 +695,8 @@ def ledger(session: Session, actor: Actor, *, start: date, end: date, period: st
         stmt = stmt.where(TipoffReward.decision == decision)
     pairs = session.execute(stmt).all()
     township_ids = {t.township_id for _, t in pairs if t.township_id}
-    names = dict(session.execute(select(Area.id, Area.name).where(Area.id.in_(township_ids)))) if township_ids else {}
+    names = (dict(session.execute(select(Area.id, Area.name).where(Area.id.in_(township_ids))).all())
+             if township_ids else {})
     rows = [LedgerRow(r, t, names.get(t.township_id, "") if t.township_id else "", CATEGORIES[t.category][1])
             for r, t in pairs]
     periods: dict[str, dict[str, int]] = {}
