@@ -74,10 +74,11 @@ def daily_report(session, world, username, day, late=False):
                             first_submitted_at=at, submitted_at=at, late=late, summary={}))
 
 
-def hazard(session, world, username, place, at, level="general", visit_id=None, status="reported"):
+def hazard(session, world, username, place, at, level="general", visit_id=None, status="reported", source="patrol"):
     session.execute(insert(activity.HAZARDS).values(
         place_id=world.places[place].id, area_id=world.places[place].area_id, sector="fire", category="fire",
-        level=level, description="灭火器过期", status=status, source="patrol", found_by_id=world.users[username].id,
+        level=level, description="灭火器过期", status=status, source=source,
+        found_by_id=world.users[username].id if username else None,
         visit_id=visit_id, photo_ids=[], found_at=at, found_day=local_day(at), created_at=at, updated_at=at))
 
 
@@ -436,3 +437,16 @@ def test_cli_computes_and_publishes_with_revisions(app, october, session):
     assert [(r.revision, r.status, r.published_by, r.reason) for r in runs] == [
         (1, "published", "cli", None), (2, "published", "cli", "复核更正")]
     assert session.scalar(select(RankingEntry.id).where(RankingEntry.run_id == runs[0].id)) is not None
+
+
+def test_a_tip_off_in_my_grid_that_i_had_not_found_first_costs_points(client, world, session, october):
+    # a tip-off at P1 on the 20th: m1 had found a hazard at P1 on the 14th, so it is not m1's miss;
+    # a tip-off at P1b on the 10th: m1b found nothing there until the 13th, so it is m1b's miss
+    hazard(session, world, None, "P1", local(2026, 10, 20, 9), source="tipoff")
+    hazard(session, world, None, "P1b", local(2026, 10, 10, 9), source="tipoff")
+    session.commit()
+    call(client, october, "POST", "2026-10/publish", json={})
+    rows = {r["username"]: metrics_of(r) for r in board(client, october, "2026-10")}
+    assert rows["m1"]["tipoffs_missed"]["raw"] == 0
+    assert rows["m1b"]["tipoffs_missed"]["raw"] == 1 and rows["m1b"]["tipoffs_missed"]["points"] < 0
+    assert rows["m2"]["tipoffs_missed"]["raw"] == 0

@@ -53,4 +53,12 @@ def member_figures(session: Session, user: User, first: date, cutoff: date, work
             f.tasks_due += 1
             f.tasks_on_time += on_time
     f.evidence_rejected = sum(1 for r in (*checkins, *visits, *publicity) if r.review_status == "rejected")
+    for h in session.scalars(select(Hazard).where(Hazard.source == "tipoff", Hazard.area_id.in_(grids),
+                                                  Hazard.found_day >= first, Hazard.found_day <= cutoff)):
+        if h.status == "rejected":
+            continue
+        mine = session.scalars(select(Hazard).where(Hazard.found_by_id == user.id, Hazard.place_id == h.place_id,
+                                                    Hazard.source != "tipoff", Hazard.found_day <= h.found_day))
+        if mine.first() is None:
+            f.tipoffs_missed += 1
     return f

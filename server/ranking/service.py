@@ -13,8 +13,8 @@ How a month is computed (the same code on PostgreSQL and SQLite):
    clock-ins, visits and publicity);
 3. the rule (rules.py) turns the figures into points; villages and townships are scored from their members.
 
-Tip-offs (举报) do not exist in the system yet, so ``tipoffs_missed`` is 0 for every member: the metric is in the
-rule and on the boards so that the figure appears once tip-offs are recorded; until then it takes nothing off.
+Tip-offs (举报) that became hazards in a member's grid, at a place where the member had found no hazard of their own
+on that day or before, count against the member (``tipoffs_missed``, a penalty).
 
 A month with no activity at all (no clock-in, visit, publicity, report, hazard, task due or rejection) gives an
 empty board.  Otherwise every active member is on it, those who did nothing at the bottom: that is the point
@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Select, and_, case, delete, func, insert, or_, select, text
+from sqlalchemy import Select, and_, case, delete, exists, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from server.auth.models import User, UserArea
 from server.auth.scope import Actor
@@ -219,6 +219,8 @@ def read_figures(session: Session, first: date, cutoff: date, working_days: list
         t[k] += int(due)
         t[k + 1] += int(done or 0)
 
+    missed = _per_user(session, tipoffs_missed_query(first, cutoff))
+
     figures: dict[int, Figures] = {}
     for m in members:
         uid = m.user_id
@@ -230,8 +232,20 @@ def read_figures(session: Session, first: date, cutoff: date, working_days: list
             places_publicised=publicised.get(uid, 0), reports_on_time=reports.get(uid, 0),
             hazards_general=general, hazards_major=major_found, rechecks_due=t[0], rechecks_on_time=t[1],
             tasks_due=t[2], tasks_on_time=t[3], evidence_rejected=rejected.get(uid, 0),
-            tipoffs_missed=0)  # tip-offs are not recorded yet (see the module docstring)
+            tipoffs_missed=missed.get(uid, 0))
     return members, figures
+
+
+def tipoffs_missed_query(first: date, cutoff: date) -> Any:
+    """Per member: hazards of the month in their grids that came from a public tip-off (举报) and that the member had
+    not found first — no hazard of theirs at the same place found on that day or earlier."""
+    earlier = aliased(Hazard)
+    found_first = exists().where(earlier.found_by_id == UserArea.user_id, earlier.place_id == Hazard.place_id,
+                                 earlier.source != "tipoff", earlier.found_day <= Hazard.found_day)
+    return (select(UserArea.user_id, func.count(Hazard.id)).join(Hazard, Hazard.area_id == UserArea.area_id)
+            .where(Hazard.source == "tipoff", Hazard.found_day >= first, Hazard.found_day <= cutoff,
+                   Hazard.status != "rejected", ~found_first)
+            .group_by(UserArea.user_id))
 
 
 def _active(f: Figures) -> bool:
