@@ -54,6 +54,7 @@ class CheckIn(FieldRecord, Base):
     __table_args__ = (
         Index("ix_checkins_user_day", "user_id", "day"),
         Index("ix_checkins_area_day", "area_id", "day"),
+        Index("ix_checkins_day", "day"),  # the month's scans (ranking, bulletins) over every member
         # one counted clock-in per member per day, enforced by the database against concurrent arrivals
         Index("uq_checkins_counted", "user_id", "day", unique=True, postgresql_where=text("counted"),
               sqlite_where=text("counted")),
@@ -73,6 +74,7 @@ class Visit(FieldRecord, Base):
         Index("ix_visits_user_day", "user_id", "day"),
         Index("ix_visits_area_day", "area_id", "day"),
         Index("ix_visits_place_day", "place_id", "day"),
+        Index("ix_visits_day", "day"),
     )
 
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
@@ -94,6 +96,7 @@ class PublicityVisit(FieldRecord, Base):
         Index("ix_publicity_user_day", "user_id", "day"),
         Index("ix_publicity_place_day", "place_id", "day"),
         Index("ix_publicity_area_day", "area_id", "day"),
+        Index("ix_publicity_day", "day"),
     )
 
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
