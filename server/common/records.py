@@ -78,3 +78,15 @@ def field_time(config: Config, device_time: datetime, received_at: datetime) -> 
     occurred = device_time if plausible else received_at
     return FieldTime(device_time, received_at, occurred, local_day(occurred),
                      () if plausible else ("device_time_implausible",))
+
+
+class ListFilters:
+    """Mixin for the frozen dataclass of a list endpoint's filters: built from the parsed query, ignoring paging
+    arguments, with repeated parameters (status=a&status=b) as tuples."""
+
+    @classmethod
+    def of(cls, args: dict[str, Any]) -> Any:
+        known = {k: v for k, v in args.items() if k in cls.__dataclass_fields__}  # type: ignore[attr-defined]
+        if isinstance(known.get("status"), list):
+            known["status"] = tuple(known["status"])
+        return cls(**known)

@@ -37,7 +37,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from server.auth.scope import Actor
 from server.checklists.service import Finding
 from server.common.geo import to_wgs84
-from server.common.records import create_once
+from server.common.records import ListFilters, create_once
 from server.common.timeutil import local_day
 from server.common.vocab import SECTORS
 from server.config import Config
@@ -248,7 +248,7 @@ def for_visit(session: Session, visit_id: int) -> list[Hazard]:
 
 
 @dataclass(frozen=True)
-class Filters:
+class Filters(ListFilters):
     """The list filters: area (its whole subtree), sector, level, status, source, place, overdue, escalated,
     supervised, and the period in which the hazards were found (local days, inclusive)."""
 
@@ -263,13 +263,6 @@ class Filters:
     supervised: bool | None = None
     start: date | None = None
     end: date | None = None
-
-    @classmethod
-    def of(cls, args: dict[str, Any]) -> "Filters":
-        known = {k: v for k, v in args.items() if k in cls.__dataclass_fields__}
-        if isinstance(known.get("status"), list):
-            known["status"] = tuple(known["status"])
-        return cls(**known)
 
 
 def overdue_clause(today: date) -> Any:

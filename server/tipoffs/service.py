@@ -49,6 +49,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from server.audit import service as audit
 from server.auth.scope import Actor
 from server.common.geo import to_wgs84
+from server.common.records import ListFilters
 from server.common.timeutil import local_day
 from server.config import Config
 from server.errors import ApiError, conflict, invalid, not_found
@@ -394,7 +395,7 @@ def get_tipoff(session: Session, actor: Actor, tipoff_id: int) -> Tipoff:
 
 
 @dataclass(frozen=True)
-class Filters:
+class Filters(ListFilters):
     status: tuple[str, ...] = ()
     category: str | None = None
     area_id: int | None = None
@@ -402,13 +403,6 @@ class Filters:
     start: date | None = None
     end: date | None = None
     same_tipster_as: int | None = None
-
-    @classmethod
-    def of(cls, args: dict[str, Any]) -> "Filters":
-        known = {k: v for k, v in args.items() if k in cls.__dataclass_fields__}
-        if isinstance(known.get("status"), list):
-            known["status"] = tuple(known["status"])
-        return cls(**known)
 
 
 def list_query(session: Session, actor: Actor, f: Filters) -> Select[tuple[Tipoff]]:
