@@ -547,3 +547,23 @@ def test_the_printable_order_carries_its_particulars(loop, clock):
     assert "<b>货物</b>" not in html
     assert loop.get("m2", f"/{hid}/order.html").status_code == 404
     assert loop.get("town1", f"/{hid}/order.html", round=2).status_code == 404
+
+
+def test_a_rectification_goes_through_the_review_queue_flagged_first(loop, client, world):
+    from tests.photos import jpeg
+
+    hid = loop.create()
+    assert loop.order(hid).status_code == 200
+    screenshot = upload(client, world.headers("m1"), "rectification", jpeg(31, camera=False)).get_json()["id"]
+    assert loop.post("m1", f"/{hid}/rectify", {"photo_ids": [screenshot], "statement": "已整改"}).status_code == 200
+    queue = client.get("/api/v1/reviews?type=rectification", headers=world.headers("town1")).get_json()
+    assert len(queue) == 1 and queue[0]["photo_ids"] == [screenshot]
+    assert "photo_no_camera_exif" in queue[0]["flags"] and queue[0]["user_id"] == world.users["m1"].id
+    assert client.get("/api/v1/reviews?type=rectification", headers=world.headers("town2")).get_json() == []
+    decided = client.post(f"/api/v1/reviews/rectification/{queue[0]['id']}", headers=world.headers("town1"),
+                          json={"decision": "reject", "reason": "整改照片不是现场拍摄"})
+    assert decided.status_code == 200 and decided.get_json()["review_status"] == "rejected"
+    # an order not yet rectified is not reviewable
+    other = loop.create(place="P1b")
+    loop.order(other)
+    assert client.get("/api/v1/reviews?type=rectification", headers=world.headers("town1")).get_json() == []

@@ -131,9 +131,24 @@ class RectificationOrder(Base):
     # the rectification that answered this order (null while it is open)
     rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rectified_day: Mapped[date | None] = mapped_column(Date)
+    rectified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    photo_ids: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
+    # the rectification's evidence goes through the township's review queue like other field records
+    flags: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
+    review_status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    review_reason: Mapped[str | None] = mapped_column(String(255))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))  # the re-check task it created
 
     hazard: Mapped[Hazard] = relationship(back_populates="orders")
+
+    # the review queue reads every kind of record through these two names
+    @property
+    def user_id(self) -> int | None:
+        return self.rectified_by_id
+
+    @property
+    def occurred_at(self) -> datetime | None:
+        return self.rectified_at
 
     def audit_area_id(self) -> int:
         return self.area_id

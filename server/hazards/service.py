@@ -458,7 +458,8 @@ def rectify(session: Session, actor: Actor, hazard_id: int, *, photo_ids: Sequen
     if done:
         return hazard
     _check_status(hazard, "rectify")
-    evidence.attach(session, actor, photo_ids, record=f"hazards:{hazard.id}:rectify", kind="rectification")
+    photo_flags = evidence.attach(session, actor, photo_ids, record=f"hazards:{hazard.id}:rectify",
+                                  kind="rectification")
     day = local_day(now)
     from_status = _advance(session, hazard, "rectified", now, rectified_at=now, rectified_day=day,
                            rectified_by_id=actor.user_id, after_photo_ids=list(photo_ids),
@@ -466,6 +467,8 @@ def rectify(session: Session, actor: Actor, hazard_id: int, *, photo_ids: Sequen
     current = hazard.current_order
     if current is not None:
         current.rectified_at, current.rectified_day = now, day
+        current.rectified_by_id, current.photo_ids, current.flags = actor.user_id, list(photo_ids), photo_flags
+        current.review_status, current.review_reason = "pending", None
     _event(hazard, actor, "rectify", from_status, "rectified", now,
            {"photo_ids": list(photo_ids), "statement": statement,
             "order_id": current.id if current else None,

@@ -17,7 +17,7 @@ blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="è
 @blp.arguments(QueueQuery, location="query")
 @blp.response(200, QueueItemOut(many=True))
 def pending(args: dict[str, Any]) -> Any:
-    """Clock-ins, visits and publicity of my scope pending review, flagged first"""
+    """Clock-ins, visits, publicity and rectifications of my scope pending review, flagged first"""
     return service.queue(db(), current_actor(), args.get("type"), args["flagged_only"])
 
 

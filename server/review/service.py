@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session
 from server.auth.scope import Actor
 from server.errors import ApiError, conflict, invalid, not_found
 from server.org.models import Area
+from server.hazards.models import RectificationOrder
 from server.patrol.models import CheckIn, PublicityVisit, Visit
 
-KINDS: dict[str, type] = {"checkin": CheckIn, "visit": Visit, "publicity": PublicityVisit}
+KINDS: dict[str, type] = {"checkin": CheckIn, "visit": Visit, "publicity": PublicityVisit,
+                          "rectification": RectificationOrder}
+# when each kind happened: a rectification is reviewable once it is recorded
+WHEN = {"checkin": CheckIn.occurred_at, "visit": Visit.occurred_at, "publicity": PublicityVisit.occurred_at,
+        "rectification": RectificationOrder.rectified_at}
 QUEUE_LIMIT = 500
 
 
@@ -25,8 +30,9 @@ def queue(session: Session, actor: Actor, kind: str | None = None, flagged_only:
     for name, model in KINDS.items():
         if kind and name != kind:
             continue
-        stmt = actor.filter_by_area(select(model), model.area_id).where(model.review_status == "pending")
-        for record in session.scalars(stmt.order_by(model.occurred_at).limit(QUEUE_LIMIT)):
+        stmt = actor.filter_by_area(select(model), model.area_id).where(model.review_status == "pending",
+                                                                        WHEN[name].is_not(None))
+        for record in session.scalars(stmt.order_by(WHEN[name]).limit(QUEUE_LIMIT)):
             if flagged_only and not record.flags:
                 continue
             items.append({"type": name, "record": record})
@@ -39,7 +45,7 @@ def _load(session: Session, actor: Actor, kind: str, record_id: int) -> Any:
     if model is None:
         raise not_found("记录")
     record = session.get(model, record_id)
-    if record is None:
+    if record is None or record.occurred_at is None:
         raise not_found("记录")
     actor.require_area(session.get(Area, record.area_id), "记录")
     return record
