@@ -21,7 +21,6 @@ from server.audit import service as audit
 from server.auth.models import User, UserArea
 from server.auth.service import hash_password
 from server.common.geo import to_geojson
-from server.common.vocab import SECTORS
 from server.db import utcnow
 from server.org.index import invalidate as invalidate_grid_index
 from server.org.models import Area

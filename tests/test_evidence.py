@@ -23,7 +23,7 @@ from server.evidence import service as evidence
 from server.evidence.models import Photo
 from server.storage import S3ObjectStore
 from tests.media.conftest import jpeg_with_size, png_with_size
-from tests.patrol_helpers import checkin, local
+from tests.patrol_helpers import checkin
 from tests.photos import jpeg, photo_id, upload
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from server.dispatch.models import Task, TaskAssignment
 from server.hazards import service as hazards
-from server.hazards.models import Hazard, HazardEvent, RectificationOrder
+from server.hazards.models import HazardEvent, RectificationOrder
 from tests.factories import add_user
 from tests.patrol_helpers import fire_answers, local, visit
 from tests.photos import upload

@@ -1,10 +1,8 @@
 """Clock-ins, visits, publicity, reports and offline sync: the rules, the retries and the bad input."""
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,7 +11,7 @@ from sqlalchemy import func, select
 from server.common.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from server.hazards.models import Hazard
 from server.patrol.models import CheckIn, Visit
-from tests.patrol_helpers import checkin, fire_answers, iso, local, publicity, report, visit
+from tests.patrol_helpers import checkin, fire_answers, local, publicity, report, visit
 
 # published reference points of the GCJ-02 transform (eviltransform's test vectors): WGS-84 → GCJ-02
 GCJ_VECTORS = [((31.1774276, 121.5272106), (31.17530398364597, 121.531541859215)),     # Shanghai

@@ -6,7 +6,7 @@ import dataclasses
 import io
 import json
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ from server.checklists.models import Checklist
 from server.common.timeutil import local_day
 from server.dispatch.models import Task, TaskAssignment
 from server.org.models import Area
-from server.patrol.models import CheckIn, PublicityVisit, Visit
+from server.patrol.models import CheckIn, Visit
 from server.ranking import activity, poster, reference, rules
 from server.ranking.models import RankingEntry, RankingRun
 from server.reports.models import DailyReport

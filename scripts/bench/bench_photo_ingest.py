@@ -9,7 +9,6 @@ real S3 server (SeaweedFS) that ./scripts/bench/run starts.
 """
 from __future__ import annotations
 
-import io
 import os
 import statistics
 import sys

@@ -11,8 +11,6 @@ from server.auth.guard import current_actor, login_required
 from server.auth.schemas import (BindingCodeOut, LoginIn, LogoutIn, MeOut, RefreshIn, TokenPairOut, UserCreate,
                                  UserOut, UserQuery, UserUpdate, WeChatLoginIn)
 from server.common.schemas import page_of
-from server.errors import invalid
-from server.places.fields import FieldProblem, clean_phone
 from server.ratelimit import limiter
 from server.web import app_config, clock_now, db
 
@@ -68,15 +66,6 @@ def me() -> Any:
     return service.load_user(db(), current_actor().user_id)
 
 
-def _clean_user_fields(data: dict[str, Any]) -> dict[str, Any]:
-    if data.get("phone"):
-        try:
-            data["phone"] = clean_phone(data["phone"], "phone")
-        except FieldProblem as problem:
-            raise invalid(problem.field, problem.message)
-    return data
-
-
 @blp.route("/users")
 class Users(MethodView):
     @login_required("user:read")
@@ -90,7 +79,7 @@ class Users(MethodView):
     @blp.arguments(UserCreate)
     @blp.response(201, UserOut)
     def post(self, data: dict[str, Any]) -> Any:
-        return service.create_user(db(), current_actor(), **_clean_user_fields(data))
+        return service.create_user(db(), current_actor(), **data)
 
 
 @blp.route("/users/<int:user_id>")
@@ -104,7 +93,7 @@ class UserById(MethodView):
     @blp.arguments(UserUpdate)
     @blp.response(200, UserOut)
     def patch(self, data: dict[str, Any], user_id: int) -> Any:
-        return service.update_user(db(), current_actor(), user_id, _clean_user_fields(data))
+        return service.update_user(db(), current_actor(), user_id, data)
 
 
 @blp.route("/users/<int:user_id>/binding-code", methods=["POST"])

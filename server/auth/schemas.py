@@ -5,7 +5,7 @@ import marshmallow as ma
 from server.auth.models import ROLE_LABELS, ROLES
 from server.common.schemas import In, Int, Out, QueryInt
 from server.org.schemas import AreaBrief
-from server.places.fields import mask_phone
+from server.common.fields import mask_phone
 
 
 class LoginIn(In):

@@ -18,6 +18,7 @@ from server.auth import tokens
 from server.auth.models import BindingCode, RefreshToken, User, UserArea
 from server.auth.scope import GRANTABLE_ROLES, Actor
 from server.auth.wechat import code2session
+from server.common.fields import FieldProblem, clean_phone
 from server.config import Config
 from server.errors import ApiError, conflict, forbidden, invalid, not_found
 from server.org.models import Area
@@ -238,7 +239,7 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
     areas = _check_role_and_areas(session, actor, role, area_ids)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise conflict("username_taken", "用户名已存在")
-    user = User(username=username, display_name=display_name, role=role, phone=phone, areas=areas,
+    user = User(username=username, display_name=display_name, role=role, phone=_phone(phone), areas=areas,
                 password_hash=hash_password(password) if password else None)
     session.add(user)
     try:
@@ -246,6 +247,13 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
     except IntegrityError:
         raise conflict("username_taken", "用户名已存在")
     return user
+
+
+def _phone(value: str | None) -> str | None:
+    try:
+        return clean_phone(value, "phone")
+    except FieldProblem as problem:
+        raise invalid(problem.field, problem.message)
 
 
 def _get_user_to_change(session: Session, actor: Actor, user_id: int) -> User:
@@ -263,7 +271,9 @@ def update_user(session: Session, actor: Actor, user_id: int, changes: dict[str,
         area_ids = changes.get("area_ids", [a.id for a in user.areas])
         user.areas = _check_role_and_areas(session, actor, role, area_ids)
         user.role = role
-    for key in ("display_name", "phone", "active"):
+    if "phone" in changes:
+        user.phone = _phone(changes["phone"])
+    for key in ("display_name", "active"):
         if key in changes:
             setattr(user, key, changes[key])
     if "password" in changes:

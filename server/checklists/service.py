@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from server.checklists.models import Checklist
-from server.errors import ApiError, conflict, not_found
+from server.errors import ApiError, not_found
 
 CHECKLIST_DIR = Path(__file__).resolve().parents[2] / "client_schema" / "checklists"
 SCHEMA_FILE = CHECKLIST_DIR / "checklist.schema.json"

@@ -103,13 +103,6 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def metres_to_degrees(metres: float, lat: float) -> float:
-    """A conservative degree buffer for ``metres`` at latitude ``lat`` (the larger of the two axes)."""
-    lat_deg = metres / 111_320.0
-    lng_deg = metres / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
-    return max(lat_deg, lng_deg)
-
-
 def _boundary_error(message: str, code: str = "boundary_invalid") -> ApiError:
     return ApiError(422, code, message, {"fields": {"boundary": [message]}})
 

@@ -6,7 +6,6 @@ from typing import Any
 from flask import g, redirect, request
 from flask_smorest import Blueprint
 
-from server.api import PUBLIC
 from server.audit.service import AuditContext, set_context
 from server.auth.guard import current_actor, login_required, optional_actor
 from server.common.geo import to_wgs84

@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import media
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth.scope import Actor
@@ -258,13 +258,6 @@ def move_public(session: Session, photo_ids: Iterable[str], area_id: int) -> Non
 def _in_scope(session: Session, actor: Actor, photo: Photo) -> bool:
     area = session.get(Area, photo.area_id) if photo.area_id else None
     return actor.covers_area(area)
-
-
-def flagged_photo_ids(session: Session, photo_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    if not photo_ids:
-        return {}
-    return {uuid: flags for uuid, flags in session.execute(
-        select(Photo.client_uuid, Photo.flags).where(Photo.client_uuid.in_(list(photo_ids))))}
 
 
 def sweep(session: Session, store: ObjectStore, now: datetime, grace: timedelta) -> list[str]:

@@ -283,15 +283,6 @@ def _area_range(session: Session, actor: Actor, area_id: int) -> tuple[str, str]
     return subtree_range(area.path)
 
 
-def hazards_query(actor: Actor, *, day: date | None = None, user_id: int | None = None) -> Select[tuple[Hazard]]:
-    stmt = actor.filter_by_area(select(Hazard), Hazard.area_id)
-    if day is not None:
-        stmt = stmt.where(Hazard.found_day == day)
-    if user_id is not None:
-        stmt = stmt.where(Hazard.found_by_id == user_id)
-    return stmt.order_by(Hazard.id)
-
-
 def _filtered(session: Session, actor: Actor, stmt: Select[Any], f: Filters, today: date,
               escalation_days: int) -> Select[Any]:
     """``stmt`` (a select from hazards) limited to the actor's scope and narrowed by the filters."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from server.auth.scope import Actor
 from server.common.geo import parse_boundary, to_geojson, to_wgs84
 from server.common.text import name_problem, normalize_name
-from server.errors import ApiError, conflict, forbidden, invalid, not_found
+from server.errors import ApiError, conflict, forbidden, invalid
 from server.org.index import grid_index
 from server.org.index import invalidate as invalidate_grid_index
 from server.org.models import CHILD_LEVEL, Area, subtree_range

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from server.common.schemas import In, Int, LocationIn, LocationOut, Out
+from server.common.schemas import In, Int, LocationIn, Out
 from server.org.schemas import AreaBrief
 from server.places.schemas import PlaceListItem
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import Select, and_, case, distinct, func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,11 +13,10 @@ from server.auth.scope import Actor
 from server.checklists import service as checklists
 from server.common.geo import distance_m, to_wgs84
 from server.common.records import create_once, field_time
-from server.common.timeutil import day_bounds_utc
 from server.config import Config
 from server.dispatch import service as dispatch
 from server.evidence import service as evidence
-from server.errors import ApiError, invalid, not_found
+from server.errors import ApiError, not_found
 from server.hazards import service as hazards
 from server.org.index import grid_index
 from server.org.models import Area, subtree_range
@@ -99,10 +98,6 @@ def check_in(session: Session, config: Config, actor: Actor, data: dict[str, Any
     raise AssertionError("unreachable")
 
 
-def _place_for_member(session: Session, actor: Actor, place_id: int) -> Place:
-    return places.get_place(session, actor, place_id)
-
-
 def record_visit(session: Session, config: Config, actor: Actor, data: dict[str, Any], now: datetime) -> Created:
     """每日一巡查: a visit answers one exact checklist version; answers the checklist marks as hazards become
     hazard records.  A visit far from the place is flagged, not refused."""
@@ -110,7 +105,7 @@ def record_visit(session: Session, config: Config, actor: Actor, data: dict[str,
     when = field_time(config, data["device_time"], now)
 
     def build() -> Visit:
-        place = _place_for_member(session, actor, data["place_id"])
+        place = places.get_place(session, actor, data["place_id"])
         checklist = checklists.get_version(session, data["checklist_id"], data["checklist_version"])
         answers, findings = checklists.check_answers(checklist.definition, data["answers"])
         record_key = f"visits:{data['client_uuid']}"
@@ -149,7 +144,7 @@ def record_publicity(session: Session, config: Config, actor: Actor, data: dict[
     when = field_time(config, data["device_time"], now)
 
     def build() -> PublicityVisit:
-        place = _place_for_member(session, actor, data["place_id"])
+        place = places.get_place(session, actor, data["place_id"])
         photo_flags = evidence.attach(session, actor, data["photo_ids"], record=f"publicity:{data['client_uuid']}",
                                       kind="publicity")
         record = PublicityVisit(

@@ -5,19 +5,12 @@ import hashlib
 import re
 from typing import Any
 
+from server.common.fields import FieldProblem, clean_phone
 from server.common.text import name_problem, normalize_name
 from server.common.vocab import RISK_LEVELS, SECTORS, code_for
 from server.places import credit_code
 
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class FieldProblem(Exception):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def clean_name(value: Any, field: str = "name", max_length: int = 128) -> str:
@@ -63,25 +56,8 @@ def clean_text(value: Any, field: str, max_length: int) -> str:
     return text
 
 
-def clean_phone(value: Any, field: str = "contact_phone") -> str | None:
-    if value is None or str(value).strip() == "":
-        return None
-    phone = re.sub(r"[\s()（）]", "", str(value))
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    if not PHONE_RE.match(phone):
-        raise FieldProblem(field, "电话号码格式错误 (手机 11 位, 或固话如 0571-88888888)")
-    return phone
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """138****1234: enough to recognise, not enough to call."""
-    if not phone:
-        return phone
-    digits = phone.replace("-", "")
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "****" + digits[-4:]
+def clean_contact_phone(value: Any) -> str | None:
+    return clean_phone(value, "contact_phone")
 
 
 def natural_key(credit: str | None, name: str, address: str) -> str:

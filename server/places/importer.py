@@ -157,7 +157,7 @@ def _check_row(number: int, cells: dict[str, str], report: ImportReport) -> _Row
             "risk_level": F.clean_risk_level(cells.get("risk_level")),
             "address": address,
             "contact_name": F.clean_text(cells.get("contact_name"), "contact_name", 64) or None,
-            "contact_phone": F.clean_phone(cells.get("contact_phone")),
+            "contact_phone": F.clean_contact_phone(cells.get("contact_phone")),
             "natural_key": F.natural_key(credit, name, address),
             "lat": None,
             "lng": None,

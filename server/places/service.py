@@ -54,7 +54,7 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         if "contact_name" in data:
             out["contact_name"] = F.clean_text(data["contact_name"], "contact_name", 64) or None
         if "contact_phone" in data:
-            out["contact_phone"] = F.clean_phone(data["contact_phone"])
+            out["contact_phone"] = F.clean_contact_phone(data["contact_phone"])
     except F.FieldProblem as problem:
         raise _field_error(problem)
     return out

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session

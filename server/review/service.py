@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth.scope import Actor
-from server.errors import ApiError, conflict, invalid, not_found
+from server.errors import conflict, invalid, not_found
 from server.org.models import Area
 from server.hazards.models import RectificationOrder
 from server.patrol.models import CheckIn, PublicityVisit, Visit

@@ -48,6 +48,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from server.audit import service as audit
 from server.auth.scope import Actor
+from server.common.fields import FieldProblem, clean_phone, mask_phone
 from server.common.geo import to_wgs84
 from server.common.records import ListFilters
 from server.common.timeutil import local_day
@@ -58,7 +59,6 @@ from server.hazards import service as hazards
 from server.org import service as org
 from server.org.index import grid_index
 from server.org.models import Area, subtree_range
-from server.places.fields import FieldProblem, clean_phone, mask_phone
 from server.tipoffs.models import CATEGORIES, SERVICE_CODES, STATUS_LABELS, Tipoff, TipoffReward
 
 # --- tracking codes ---------------------------------------------------------------------------------------------------
