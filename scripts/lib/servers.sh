@@ -5,7 +5,7 @@ free_port() {
   .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# start_postgres DIR -> PG_URL, PG_STOP.  Debian's PostgreSQL 15; initdb refuses root, so root runs it as postgres.
+# start_postgres DIR -> PG_URL, PG_STOP, PG_START.  Debian's PostgreSQL 15; initdb refuses root, so root runs it as postgres.
 start_postgres() {
   local dir=$1
   local pgbin
@@ -28,6 +28,8 @@ start_postgres() {
     "-k $dir -p $PG_PORT -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null
   PG_STOP="${as[*]} $pgbin/pg_ctl -D $dir/data -m immediate -w stop"
+  # the same server started again on its port (outage tests stop it with PG_STOP and start it with this)
+  PG_START="${as[*]} $pgbin/pg_ctl -D $dir/data -l $dir/pg.log -w -o '-k $dir -p $PG_PORT -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200' start"
   "${as[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gridpatrol_test
   PG_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/gridpatrol_test"
   echo "PostgreSQL ready at 127.0.0.1:$PG_PORT"
@@ -73,5 +75,32 @@ except urllib.error.HTTPError: pass" 2>/dev/null; then
   done
   echo "SeaweedFS did not start; log:" >&2
   tail -n 30 "$dir/weed.log" >&2
+  return 1
+}
+
+# start_redis DIR -> REDIS_PORT, REDIS_PID, REDIS_URL.  Debian's redis-server on loopback, no persistence; shared
+# storage for rate limits (and background jobs) across the workers of a test gunicorn.
+start_redis() {
+  local dir=$1
+  if ! command -v redis-server >/dev/null; then
+    echo "redis-server not found; installing Debian's redis-server" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+  mkdir -p "$dir"
+  REDIS_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" --daemonize no \
+    > "$dir/redis.log" 2>&1 &
+  REDIS_PID=$!  # its own statement, so $! is redis itself
+  PIDS_TO_KILL+=("$REDIS_PID")
+  for _ in $(seq 1 50); do
+    if [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; then
+      REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+      echo "Redis ready at 127.0.0.1:$REDIS_PORT"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "redis-server did not start; log:" >&2
+  tail -n 30 "$dir/redis.log" >&2
   return 1
 }
