@@ -185,7 +185,7 @@ def bulletin_publish(day: Any) -> None:
     from server.reports.service import publish_all
     today = local_day(current_app.extensions["gridpatrol.clock"]())
     target = day.date() if day else today - timedelta(days=1)
-    with _session() as session:
+    with _session() as session, _api_errors():
         made = publish_all(session, target, today)
         session.commit()
     click.echo(f"published {len(made)} bulletins for {target.isoformat()}")
@@ -272,16 +272,21 @@ def evidence_group() -> None:
 @click.option("--grace-hours", type=int, default=None, help="default: GRIDPATROL_EVIDENCE_SWEEP_GRACE_HOURS (24)")
 @with_appcontext
 def evidence_sweep(grace_hours: int | None) -> None:
-    """Delete stored objects no photo references, once older than the grace period (cron: nightly)."""
+    """Delete stored objects no photo references, once older than the grace period, and the parts of finished or
+    abandoned resumable uploads (cron: nightly)."""
     from datetime import timedelta
 
     from server.evidence.service import sweep
+    from server.uploads.service import sweep as sweep_uploads
     config = current_app.extensions["gridpatrol.config"]
     hours = grace_hours if grace_hours is not None else config.evidence_sweep_grace_hours
+    store, now = current_app.extensions["gridpatrol.store"], current_app.extensions["gridpatrol.clock"]()
     with _session() as session:
-        deleted = sweep(session, current_app.extensions["gridpatrol.store"],
-                        current_app.extensions["gridpatrol.clock"](), timedelta(hours=hours))
+        deleted = sweep(session, store, now, timedelta(hours=hours))
+        parts = sweep_uploads(session, store, now, timedelta(hours=hours))
+        session.commit()
     click.echo(f"deleted {len(deleted)} orphaned objects older than {hours} h")
+    click.echo(f"deleted {len(parts)} upload parts of finished, abandoned or orphaned uploads")
 
 
 @main.group("places")

@@ -60,6 +60,11 @@ def test_a_members_day(client, patrol_world, clock):
     assert preview["visits"] == 1 and preview["publicity"] == 1
     assert preview["hazards_found"] == 0 and len(preview["major_hazards"]) == 2
     assert preview["reports_missing"] == ["测试m1b"] and preview["reports_late"] == []
+    # the day is not over: the preview is all there is yet; the next morning it is published
+    early = client.post("/api/v1/bulletins", headers=w.headers("town1"),
+                        json={"township_id": w.areas["T1"].id, "date": "2026-11-23"})
+    assert early.status_code == 422 and early.get_json()["code"] == "day_not_over"
+    clock.set(local(2026, 11, 24, 7, 30))
     published = client.post("/api/v1/bulletins", headers=w.headers("town1"),
                             json={"township_id": w.areas["T1"].id, "date": "2026-11-23"})
     assert published.status_code == 201

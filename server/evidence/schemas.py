@@ -18,8 +18,17 @@ class PhotoUploadForm(In):
     place_id = QueryInt(metadata={"description": "the place photographed, if any"})
 
 
-class PhotoFile(In):
-    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+def _a_file(value: object) -> None:
+    if not hasattr(value, "read"):
+        raise ma.ValidationError("应为上传的文件 (multipart 文件字段)")
+
+
+class PhotoUpload(PhotoUploadForm):
+    """The whole multipart body as wx.uploadFile sends it: the file (field ``file``) and the fields beside it."""
+
+    file = ma.fields.Raw(required=True, validate=_a_file,
+                         metadata={"type": "string", "format": "binary",
+                                   "description": "the photo, byte for byte (JPEG, PNG, HEIC…)"})
 
 
 class PhotoFlagOut(Out):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, JSONType, UTCDateTime, utcnow
@@ -29,6 +29,8 @@ class DailyReport(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # the submissions a resubmission replaced, oldest first: {client_uuid, notes, nothing_found, submitted_at}
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
 
     def audit_area_id(self) -> int:
         return self.area_id

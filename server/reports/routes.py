@@ -22,8 +22,9 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="每日�
 @blp.arguments(DraftQuery, location="query")
 @blp.response(200, DraftOut)
 def draft(args: dict[str, Any]) -> Any:
-    """My day as recorded: clock-in, visits, hazards, publicity, tasks done and open"""
-    return service.draft(db(), current_actor(), args["date"], local_day(clock_now()))
+    """My day as recorded: clock-in, visits, hazards, publicity, tasks done and open (default: today)"""
+    today = local_day(clock_now())
+    return service.draft(db(), current_actor(), args.get("date") or today, today)
 
 
 @blp.route("/reports", methods=["POST"])

@@ -15,6 +15,13 @@ class ReportSubmit(In):
     device_time = ma.fields.AwareDateTime(metadata={"description": "when the phone made it (informational)"})
 
 
+class ReportSubmission(Out):
+    client_uuid = ma.fields.String()
+    notes = ma.fields.String()
+    nothing_found = ma.fields.Boolean()
+    submitted_at = ma.fields.String(metadata={"format": "date-time"})
+
+
 class ReportOut(Out):
     id = ma.fields.Integer()
     client_uuid = ma.fields.String()
@@ -27,10 +34,15 @@ class ReportOut(Out):
     submitted_at = ma.fields.DateTime()
     late = ma.fields.Boolean()
     summary = ma.fields.Dict()
+    history = ma.fields.List(ma.fields.Nested(ReportSubmission), dump_default=list,
+                             metadata={"description": "earlier submissions this one replaced, oldest first"})
+    replaced = ma.fields.Nested(ReportSubmission, allow_none=True,
+                                metadata={"description": "only in the answer to a resubmission: the submission it "
+                                                         "replaced (also the last entry of history)"})
 
 
 class DraftQuery(In):
-    date = ma.fields.Date(required=True)
+    date = ma.fields.Date(metadata={"description": "the local day; default: today (Asia/Shanghai)"})
 
 
 class DraftOut(Out):

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from server.auth.models import User, UserArea
 from server.auth.scope import Actor
 from server.common.records import create_once
-from server.common.timeutil import day_bounds_utc, local_day
+from server.common.timeutil import day_bounds_utc, local_day, local_text
 from server.dispatch.models import Task, TaskAssignment
 from server.errors import ApiError, conflict, invalid, not_found
+from server.hazards import queries as hazard_queries
 from server.hazards import service as hazards
 from server.hazards.models import Hazard
 from server.org.models import Area, subtree_range
@@ -59,23 +60,33 @@ def _summary_counts(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def submit(session: Session, actor: Actor, data: dict[str, Any], now: datetime) -> patrol.Created:
-    """One report per member per local day.  Submitting again before the day ends replaces the notes (the first
-    submission time is kept); after the day's end the first submission counts as late and cannot be changed."""
+    """One report per member per local day.  Submitting again (a new client_uuid) before the day ends replaces
+    the notes: the first submission time is kept, the replaced submission goes into the report's ``history`` and
+    the answer names it (``replaced``).  A late retry of a replaced submission changes nothing.  After the day's
+    end the first submission counts as late and cannot be changed."""
     day: date = data["date"]
     today = local_day(now)
     _check_day(day, today)
     if not actor.area_ids:
         raise ApiError(403, "forbidden", "没有分配网格")
     _, deadline = day_bounds_utc(day)
+    client_uuid = str(data["client_uuid"])
     existing = session.scalar(select(DailyReport).where(DailyReport.user_id == actor.user_id, DailyReport.day == day))
-    if existing is not None and existing.client_uuid != str(data["client_uuid"]):
+    if existing is not None and existing.client_uuid != client_uuid:
+        if any(h.get("client_uuid") == client_uuid for h in existing.history or []):
+            return patrol.Created(existing, False)  # a retry of a submission that was replaced since
         if now >= deadline:
             raise conflict("report_closed", "该日报已提交且已过当天截止时间, 不能再修改")
+        replaced = {"client_uuid": existing.client_uuid, "notes": existing.notes,
+                    "nothing_found": existing.nothing_found, "submitted_at": existing.submitted_at.isoformat()}
+        existing.history = [*(existing.history or []), replaced]
+        existing.client_uuid = client_uuid
         existing.notes = data.get("notes", "")
         existing.nothing_found = data.get("nothing_found", False)
         existing.submitted_at = now
         existing.summary = _summary_counts(draft(session, actor, day, today))
         session.flush()
+        existing.replaced = replaced  # type: ignore[attr-defined]  # this answer only, not a column
         return patrol.Created(existing, False)
 
     def build() -> DailyReport:
@@ -136,8 +147,8 @@ def compute_bulletin(session: Session, township: Area, day: date,
         select(Hazard.id, Hazard.level, Hazard.category, Hazard.description, Hazard.place_id, Area.name)
         .join(Area, Area.id == Hazard.area_id).where(in_township, Hazard.found_day == day)
         .order_by(Hazard.id)).all()
-    rectifications = hazards.overdue_on(session, township.path, day, hazards.escalation_days_setting()
-                                        if escalation_days is None else escalation_days)
+    rectifications = hazard_queries.overdue_on(session, township.path, day, hazards.escalation_days_setting()
+                                              if escalation_days is None else escalation_days)
     people = []
     for uid, name, username, grid in members:
         report = reports.get(uid)
@@ -181,10 +192,17 @@ def preview(session: Session, actor: Actor, township_id: int, day: date, today: 
     return compute_bulletin(session, _township(session, actor, township_id), day)
 
 
+def _check_ended(day: date, today: date) -> None:
+    """A bulletin freezes the day, so it is published once the day is over; the preview is there before."""
+    if day >= today:
+        raise ApiError(422, "day_not_over", "当天尚未结束, 只能预览; 通报于次日起发布",
+                       {"fields": {"date": ["只能发布已结束的日期的通报"]}, "date": day.isoformat()})
+
+
 def publish_all(session: Session, day: date, today: date, published_by: str = "cron") -> list[Bulletin]:
     """Publish every township's bulletin for ``day`` that is not yet published (the cron job); published ones
-    are frozen and left alone."""
-    _check_day(day, today)
+    are frozen and left alone.  Only for a day that has ended."""
+    _check_ended(day, today)
     done = set(session.scalars(select(Bulletin.area_id).where(Bulletin.day == day)))
     made = []
     for township in session.scalars(select(Area).where(Area.level == "township").order_by(Area.code)):
@@ -200,7 +218,7 @@ def publish_all(session: Session, day: date, today: date, published_by: str = "c
 
 def publish_one(session: Session, actor: Actor, township_id: int, day: date, today: date, now: datetime) -> Bulletin:
     township = _township(session, actor, township_id)
-    _check_day(day, today)
+    _check_ended(day, today)
     if session.scalar(select(Bulletin.id).where(Bulletin.area_id == township.id, Bulletin.day == day)):
         raise conflict("bulletin_published", "该日通报已发布, 已发布的通报不能修改")
     bulletin = Bulletin(area_id=township.id, day=day, content=compute_bulletin(session, township, day),
@@ -253,7 +271,7 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
     people.append(["姓名", "账号", "网格", "打卡时间", "打卡在网格外", "巡查", "宣传", "日报", "逾期任务"])
     report_labels = {"missing": "未报", "late": "迟报", "on_time": "按时"}
     for p in c["people"]:
-        people.append([p["name"], p["username"], p["grid"], p["clocked_in_at"] or "未打卡",
+        people.append([p["name"], p["username"], p["grid"], local_text(p["clocked_in_at"], "未打卡"),
                        "是" if p["out_of_area"] else "", p["visits"], p["publicity"], report_labels[p["report"]],
                        p["tasks_overdue"]])
     if c["major_hazards"]:
