@@ -298,7 +298,7 @@ def test_sync_over_the_limit_is_refused_whole(client, patrol_world, clock, sessi
 
 
 def test_sync_with_a_malformed_item_is_422(client, patrol_world, clock):
-    resp = post(client, patrol_world, "sync", {"items": [{"type": "selfie", "data": {}}]})
+    resp = post(client, patrol_world, "sync", {"items": [{"type": "checkin"}]})
     assert resp.status_code == 422
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 import marshmallow as ma
@@ -14,7 +14,9 @@ from server.common.timeutil import local_day
 from server.config import Config
 from server.dispatch import service as dispatch
 from server.errors import ApiError, translate_messages
+from server.hazards.models import Hazard, RectificationOrder
 from server.patrol import service as patrol
+from server.patrol.models import CheckIn, PublicityVisit, Visit
 from server.patrol.schemas import CheckInCreate, PublicityCreate, VisitCreate
 from server.reports import service as reports
 from server.reports.models import DailyReport
@@ -48,6 +50,11 @@ def sync(session: Session, config: Config, actor: Actor, items: list[dict[str, A
     results = []
     for index, item in enumerate(items):
         kind = item["type"]
+        if kind not in HANDLERS:  # a newer phone's record type: that item's error, the others go on
+            results.append(SyncResult(index, kind, "error", error={
+                "code": "unknown_type", "message": "不支持的记录类型, 请升级服务器或删除该记录",
+                "detail": {"fields": {"type": [f"应为 {', '.join(HANDLERS)} 之一"]}, "known": list(HANDLERS)}}))
+            continue
         schema, handler = HANDLERS[kind]
         try:
             data = schema().load(item["data"])
@@ -63,8 +70,42 @@ def sync(session: Session, config: Config, actor: Actor, items: list[dict[str, A
     return results
 
 
+REJECTED_DAYS = 30  # how far back the home screen shows records a reviewer rejected
+REVIEWED_KINDS = {"checkin": CheckIn, "visit": Visit, "publicity": PublicityVisit}
+
+
+def awaiting_recheck(session: Session, actor: Actor) -> list[Hazard]:
+    """Hazards of the member's grids rectified and waiting for a re-check the member may make (not their own
+    rectification), oldest rectification first."""
+    return list(session.scalars(
+        select(Hazard).where(Hazard.area_id.in_(actor.area_ids), Hazard.status == "rectified",
+                             (Hazard.rectified_by_id.is_(None)) | (Hazard.rectified_by_id != actor.user_id))
+        .order_by(Hazard.rectified_at, Hazard.id).limit(50)))
+
+
+def rejected_records(session: Session, actor: Actor, day: date) -> list[dict[str, Any]]:
+    """The member's own records a reviewer rejected in the last REJECTED_DAYS days, with the reason, newest
+    first: the member sees why (a rejected clock-in does not count)."""
+    since = day - timedelta(days=REJECTED_DAYS)
+    out: list[dict[str, Any]] = []
+    for kind, model in REVIEWED_KINDS.items():
+        for record in session.scalars(select(model).where(model.user_id == actor.user_id, model.day >= since,
+                                                          model.review_status == "rejected")):
+            out.append({"type": kind, "id": record.id, "day": record.day, "occurred_at": record.occurred_at,
+                        "reason": record.review_reason, "place": getattr(record, "place", None)})
+    for order in session.scalars(select(RectificationOrder).where(
+            RectificationOrder.rectified_by_id == actor.user_id, RectificationOrder.rectified_day >= since,
+            RectificationOrder.review_status == "rejected")):
+        out.append({"type": "rectification", "id": order.id, "day": order.rectified_day,
+                    "occurred_at": order.rectified_at, "reason": order.review_reason, "place": order.hazard.place,
+                    "hazard_id": order.hazard_id})
+    out.sort(key=lambda r: (r["occurred_at"], r["type"], r["id"]), reverse=True)
+    return out
+
+
 def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
-    """The home screen in one call: clock-in state, today's tasks, visits so far, report state, places due."""
+    """The home screen in one call: clock-in state, today's tasks, visits so far, report state, places due,
+    hazards waiting for the member's re-check and the member's rejected records with the reviewer's reason."""
     day = local_day(now)
     summary = patrol.day_summary(session, actor.user_id, day)
     tasks = list(session.scalars(dispatch.my_assignments(actor, status="open")))
@@ -79,4 +120,6 @@ def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
         "publicity": summary["publicity"],
         "report": report,
         "places_due": patrol.places_due(session, actor, day),
+        "rechecks": awaiting_recheck(session, actor),
+        "rejected": rejected_records(session, actor, day),
     }
