@@ -79,6 +79,11 @@ class Config:
     fraud_exif_time_minutes: int = 120         # EXIF time this far from the claimed time is flagged
     fraud_exif_distance_m: float = 500.0       # EXIF GPS this far from the claimed location or place is flagged
     evidence_sweep_grace_hours: int = 24       # orphaned objects younger than this are left alone
+    upload_expiry_hours: int = 24              # a resumable upload not finished by then is abandoned (swept)
+    # web-view tickets and signed links: what a URL may carry instead of a Bearer header
+    ticket_seconds: int = 60                   # a one-time login ticket for the mini-program's web-view
+    link_seconds: int = 300                    # a signed link to a printable page or an export
+    link_signing_key: str = ""                 # HMAC key of signed links
     # tip-offs (举报): Fernet key(s) of the tipster's phone and name ("k1,k2": the first encrypts, all decrypt) and
     # the HMAC key of the tracking-code and phone hashes (keep it: repeat tipsters are counted by it)
     tipoff_phone_key: str = ""
@@ -128,6 +133,8 @@ class Config:
         if not self.tipoff_phone_key:
             from cryptography.fernet import Fernet
             changes["tipoff_phone_key"] = _dev_secret("tipoff-phone-key", lambda: Fernet.generate_key().decode())
+        if not self.link_signing_key:
+            changes["link_signing_key"] = _dev_secret("link-signing-key")
         if not self.tipoff_hash_key:
             changes["tipoff_hash_key"] = _dev_secret("tipoff-hash-key")
         return replace(self, **changes) if changes else self

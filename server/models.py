@@ -14,4 +14,5 @@ def import_all() -> None:
     import server.dispatch.models  # noqa: F401
     import server.reports.models  # noqa: F401
     import server.evidence.models  # noqa: F401
+    import server.uploads.models  # noqa: F401
     import server.ranking.models  # noqa: F401

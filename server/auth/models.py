@@ -84,3 +84,19 @@ class BindingCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class LoginTicket(Base):
+    """A one-time, short-lived ticket (登录票据) that hands a login to a page opened without headers: the
+    mini-program's web-view gets it in the URL fragment and exchanges it for a token pair.  Only its SHA-256 is
+    stored."""
+
+    __tablename__ = "login_tickets"
+    __table_args__ = (Index("ix_login_tickets_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
