@@ -98,6 +98,22 @@ def check_in(session: Session, config: Config, actor: Actor, data: dict[str, Any
     raise AssertionError("unreachable")
 
 
+def recount_checkins(session: Session, user_id: int, day: date) -> CheckIn | None:
+    """Which clock-in of a member's day counts follows review: a rejected one never counts, and the best of the
+    rest does — inside the grid before outside it, then the earliest.  Called when a reviewer rejects one."""
+    checkins = list(session.scalars(select(CheckIn).where(CheckIn.user_id == user_id, CheckIn.day == day)))
+    best = min((c for c in checkins if c.review_status != "rejected"),
+               key=lambda c: (c.geofence != "in_area", c.occurred_at, c.id), default=None)
+    if any(c.counted and c is not best for c in checkins):
+        for c in checkins:
+            c.counted = False
+        session.flush()  # the partial unique index allows one counted clock-in a day: clear before setting
+    if best is not None and not best.counted:
+        best.counted = True
+        session.flush()
+    return best
+
+
 def record_visit(session: Session, config: Config, actor: Actor, data: dict[str, Any], now: datetime) -> Created:
     """每日一巡查: a visit answers one exact checklist version; answers the checklist marks as hazards become
     hazard records.  A visit far from the place is flagged, not refused."""

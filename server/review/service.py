@@ -14,6 +14,7 @@ from server.auth.scope import Actor
 from server.errors import conflict, invalid, not_found
 from server.org.models import Area
 from server.hazards.models import RectificationOrder
+from server.patrol import service as patrol
 from server.patrol.models import CheckIn, PublicityVisit, Visit
 
 KINDS: dict[str, type] = {"checkin": CheckIn, "visit": Visit, "publicity": PublicityVisit,
@@ -60,6 +61,8 @@ def decide(session: Session, actor: Actor, kind: str, record_id: int, decision: 
     record.review_status = "approved" if decision == "approve" else "rejected"
     record.review_reason = (reason or "").strip() or None
     session.flush()
+    if kind == "checkin" and record.review_status == "rejected":
+        patrol.recount_checkins(session, record.user_id, record.day)
     return record
 
 
