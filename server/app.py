@@ -33,6 +33,7 @@ BLUEPRINTS = (
     "server.tipoffs.open311",
     "server.phone.routes",
     "server.evidence.routes",
+    "server.uploads.routes",
     "server.review.routes",
     "server.ranking.routes",
 )
