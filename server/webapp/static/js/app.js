@@ -1,0 +1,93 @@
+// The member app's shell: log-in gate, the router, the tab bar, the outbox started on load, the service worker.
+// Members get the field screens below; admins (township, county) and inspectors get the console (js/console/).
+import { html, render, useState, useEffect } from './ui/html.js';
+import * as api from './api.js';
+import * as outbox from './outbox.js';
+import * as store from './store.js';
+import { useRoute, go } from './router.js';
+import { Overlays, alert } from './ui/widgets.js';
+import { prefs, setCare } from './prefs.js';
+import { Login } from './screens/login.js';
+import { SCREENS, TABS } from './screens/index.js';
+import { Console } from './console/index.js';
+
+const FIELD_ROLES = { member: true };
+
+function TabBar({ current, waiting }) {
+  return html`<nav class="weui-tabbar gp-tabbar" aria-label="主菜单">${TABS.map((t) => html`
+    <a href=${'#/' + t.name} class=${'weui-tabbar__item' + (current === t.name ? ' weui-bar__item_on' : '')} aria-current=${current === t.name ? 'page' : null}>
+      <span class="gp-tab-icon" aria-hidden="true">${t.icon}${t.name === 'me' && waiting ? html`<span class="weui-badge gp-tab-badge">${waiting}</span>` : null}</span>
+      <p class="weui-tabbar__label">${t.label}</p>
+    </a>`)}</nav>`;
+}
+
+function useSession() {
+  const [s, setS] = useState(api.session());
+  useEffect(() => api.on('tokens', (v) => setS(v)), []);
+  return s;
+}
+
+function useOutbox() {
+  const [snap, setSnap] = useState(outbox.snapshot());
+  useEffect(() => outbox.subscribe(setSnap), []);
+  return snap;
+}
+
+function FieldApp({ session, box }) {
+  const route = useRoute();
+  const screen = SCREENS[route.name] || SCREENS.today;
+  const tab = TABS.some((t) => t.name === route.name) ? route.name : (screen.tab || '');
+  const Screen = screen.Screen;
+  return html`<div class="gp-app">
+    <main class="gp-main-area">
+      ${box.paused ? html`<div class="gp-banner" role="alert">登录已过期: ${box.waiting} 条待上传的记录已保存在手机上, <a href="#/login">重新登录</a> 后自动发送</div>` : null}
+      <${Screen} key=${route.name + '/' + route.args.join('/')} args=${route.args} query=${route.query} session=${session} box=${box} />
+    </main>
+    <${TabBar} current=${tab} waiting=${box.waiting} />
+  </div>`;
+}
+
+function Root() {
+  const session = useSession();
+  const box = useOutbox();
+  const route = useRoute();
+  useEffect(() => { setCare(prefs.care); }, []);
+  let body;
+  const needLogin = !session || session.expired || !session.user || route.name === 'login' && box.paused;
+  if (needLogin) {
+    body = html`<${Login} session=${session} box=${box} />`;
+  } else if (!FIELD_ROLES[session.user.role]) {
+    body = html`<${Console} session=${session} />`;
+  } else {
+    if (route.name === 'login') { go('today'); }
+    body = html`<${FieldApp} session=${session} box=${box} />`;
+  }
+  return html`${body}<${Overlays} />`;
+}
+
+async function handOver() {
+  // the mini-program's web-view opens /app/#ticket=…: exchange it once, then drop it from the address bar
+  const m = /[#&?]ticket=([^&]+)/.exec(location.hash);
+  if (!m) return;
+  history.replaceState(null, '', location.pathname + '#/today');
+  try {
+    await api.exchangeTicket(decodeURIComponent(m[1]));
+  } catch (e) {
+    setTimeout(() => alert(api.explain(e) + ' 请用账号密码登录。', '微信登录未成功'), 0);
+  }
+}
+
+function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch((e) => console.warn('service worker', e));
+}
+
+async function main() {
+  await handOver();
+  render(html`<${Root} />`, document.getElementById('root'));
+  registerWorker();
+  store.persist();
+  await outbox.start();
+}
+
+main();

@@ -1,0 +1,9 @@
+// Settings of this phone (not of the account): 大字模式 (WeUI care mode, larger text and buttons).
+const KEY = 'gridpatrol.prefs';
+function load() { try { return JSON.parse(localStorage.getItem(KEY) || '{}'); } catch (e) { return {}; } }
+export const prefs = load();
+export function setCare(on) {
+  prefs.care = !!on;
+  localStorage.setItem(KEY, JSON.stringify(prefs));
+  if (on) document.body.dataset.weuiMode = 'care'; else delete document.body.dataset.weuiMode;
+}
