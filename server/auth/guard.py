@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from server.auth import tokens
 from server.auth.models import User
 from server.auth.scope import Actor, actor_for
+from server.common.fields import INT_MAX
 from server.audit.service import AuditContext, set_context
 from server.errors import ApiError
 from server.web import app_config, client_ip, clock_now, db
@@ -26,6 +27,8 @@ def _authenticate() -> Actor:
     try:
         user_id = int(claims["sub"])
     except (TypeError, ValueError):
+        raise tokens.unauthorized("token_invalid", "访问令牌无效")
+    if not 1 <= user_id <= INT_MAX:  # names no user, and would fail in the driver rather than find none
         raise tokens.unauthorized("token_invalid", "访问令牌无效")
     # one round trip for the user and their scope: this runs on every request
     user = db().get(User, user_id, options=[joinedload(User.areas)])

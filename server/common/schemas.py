@@ -7,9 +7,26 @@ import marshmallow as ma
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from server.common.fields import guard_field, raw_text_problems
 
-class In(ma.Schema):
-    """Input schemas refuse unknown fields (no mass assignment, typos are caught)."""
+
+class Guarded(ma.Schema):
+    """Refuses text and dates that could not be stored or computed with (``server.common.fields``: NUL, lone
+    surrogates, years outside 1900..2200), in every field and in free-form dicts; every input schema is one."""
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        guard_field(field_obj)
+
+    @ma.pre_load
+    def _refuse_bad_text(self, data: Any, **_kw: Any) -> Any:
+        # free-form dicts and unknown keys too: anything that reaches a column, a log line or an error answer
+        if problems := raw_text_problems(data):
+            raise ma.ValidationError(problems)
+        return data
+
+
+class In(Guarded):
+    """Input schemas refuse unknown fields (no mass assignment, typos are caught) and bad text and dates."""
 
     class Meta:
         unknown = ma.RAISE
