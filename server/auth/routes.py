@@ -8,9 +8,11 @@ from flask_smorest import Blueprint
 from server.api import PUBLIC
 from server.auth import service
 from server.auth.guard import current_actor, login_required
-from server.auth.schemas import (BindingCodeOut, LoginIn, LogoutIn, MeOut, RefreshIn, TokenPairOut, UserCreate,
-                                 UserOut, UserQuery, UserUpdate, WeChatLoginIn)
+from server.auth import tickets
+from server.auth.schemas import (BindingCodeOut, LoginIn, LogoutIn, MeOut, RefreshIn, TicketIn, TicketOut,
+                                 TokenPairOut, UserCreate, UserOut, UserQuery, UserUpdate, WeChatLoginIn)
 from server.common.schemas import page_of
+from server.errors import ErrorOut
 from server.ratelimit import limiter
 from server.web import app_config, clock_now, db
 
@@ -57,6 +59,28 @@ def logout(data: dict[str, Any]) -> None:
 def wechat_login(data: dict[str, Any]) -> Any:
     """WeChat mini-program login: wx.login code → code2Session → openid; the first time with a binding code"""
     return service.wechat_login(db(), app_config(), data["code"], data.get("binding_code"), clock_now())
+
+
+@blp.route("/auth/tickets", methods=["POST"])
+@login_required()
+@blp.response(201, TicketOut)
+def issue_ticket() -> Any:
+    """A one-time login ticket (valid about a minute) for a page opened without headers: the mini-program's
+    web-view gets it in the URL fragment and exchanges it at POST /auth/ticket"""
+    now = clock_now()
+    ticket, expires = tickets.issue(db(), app_config(), current_actor(), now)
+    return {"ticket": ticket, "expires_at": expires, "expires_in": int((expires - now).total_seconds())}
+
+
+@blp.route("/auth/ticket", methods=["POST"])
+@limiter.limit(_login_limit)
+@blp.doc(**PUBLIC)
+@blp.arguments(TicketIn)
+@blp.response(200, TokenPairOut)
+@blp.alt_response(401, schema=ErrorOut, description="ticket_invalid, ticket_used or ticket_expired")
+def exchange_ticket(data: dict[str, Any]) -> Any:
+    """Spend a one-time ticket for the same token pair a login answers (once; a second use is refused)"""
+    return tickets.exchange(db(), app_config(), data["ticket"], clock_now())
 
 
 @blp.route("/me", methods=["GET"])

@@ -91,3 +91,13 @@ class UserQuery(In):
 class BindingCodeOut(Out):
     code = ma.fields.String(metadata={"description": "tell the member; valid once, until expires_at"})
     expires_at = ma.fields.DateTime()
+
+
+class TicketOut(Out):
+    ticket = ma.fields.String(metadata={"description": "one-time; put it in the web-view URL's fragment (#ticket=…)"})
+    expires_at = ma.fields.DateTime()
+    expires_in = ma.fields.Integer(metadata={"description": "seconds until the ticket expires"})
+
+
+class TicketIn(In):
+    ticket = ma.fields.String(required=True, validate=ma.validate.Length(1, 256))
