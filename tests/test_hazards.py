@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.dispatch.models import Task, TaskAssignment
-from server.hazards import service as hazards
+from server.hazards import queries as hazards
 from server.hazards.models import HazardEvent, RectificationOrder
 from tests.factories import add_user
 from tests.patrol_helpers import fire_answers, local, visit

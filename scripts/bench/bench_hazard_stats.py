@@ -30,7 +30,7 @@ from server.auth.models import User, UserArea  # noqa: E402
 from server.auth.scope import SYSTEM  # noqa: E402
 from server.common.timeutil import LOCAL_TZ  # noqa: E402
 from server.db import make_engine, make_sessionmaker  # noqa: E402
-from server.hazards import service as hazards  # noqa: E402
+from server.hazards import stats as hazards  # noqa: E402
 from server.hazards.models import Hazard  # noqa: E402
 from server.org.models import Area, subtree_range  # noqa: E402
 from server.places.models import Place  # noqa: E402

@@ -7,6 +7,7 @@ everything that happened.  ``version`` is the optimistic-concurrency column: eve
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,35 @@ SOURCE_LABELS = {"patrol": "网格巡查", "inspector": "执法检查", "admin":
 SUPERVISION_LEVELS = ("county", "city", "province")
 SUPERVISION_LABELS = {"county": "县级挂牌督办", "city": "市级挂牌督办", "province": "省级挂牌督办"}
 OPEN_STATUSES = ("reported", "ordered", "rectified", "rechecked")
+
+
+# --- the state machine: its steps, the roles that may take them, and the statuses they lead between ----------------
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    label: str
+    permission: str  # the roles: PERMISSIONS[permission] in server/auth/scope.py
+    sources: tuple[str, ...]  # the statuses it may start from
+    targets: tuple[str, ...]  # the statuses it may lead to
+
+
+STEPS: dict[str, Step] = {s.action: s for s in (
+    Step("order", "责令限期整改", "hazard:order", ("reported",), ("ordered",)),
+    Step("reject", "不予认定", "hazard:reject", ("reported",), ("rejected",)),
+    Step("rectify", "整改完成", "hazard:rectify", ("ordered",), ("rectified",)),
+    Step("recheck", "复查", "hazard:recheck", ("rectified",), ("rechecked", "closed", "ordered")),
+    Step("close", "销号", "hazard:close", ("rechecked",), ("closed",)),
+)}
+
+# every (from, to) the loop allows, and by which step: the whole machine in one table
+TRANSITIONS: dict[tuple[str, str], str] = {(src, dst): s.action for s in STEPS.values()
+                                           for src in s.sources for dst in s.targets}
+
+
+def allowed_actions(status: str) -> list[str]:
+    return [s.action for s in STEPS.values() if status in s.sources]
+
 
 
 class Hazard(Base):

@@ -1,4 +1,4 @@
-"""隐患闭环整改: thin routes over server/hazards/service.py."""
+"""隐患闭环整改: thin routes over the hazards package (steps, lists, statistics, documents)."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
 from server.common.timeutil import local_day
-from server.hazards import service
+from server.hazards import documents, queries, service, stats as hazard_stats
 from server.hazards.schemas import (CloseIn, HazardCreate, HazardDetail, HazardOut, HazardQuery, OrderIn,
                                     OrderPageQuery, RecheckIn, RectifyIn, RejectIn, StatsQuery, StatsRow,
                                     SupervisedOut, SupervisedQuery, SupervisionIn)
@@ -31,7 +31,7 @@ def _today() -> Any:
 
 
 def _detail(hazard: Any) -> Any:
-    service.annotate([hazard], _today(), _days())
+    queries.annotate([hazard], _today(), _days())
     return hazard
 
 
@@ -46,9 +46,9 @@ class Hazards(MethodView):
 
         Filtered by area (its subtree), sector, level, status, source, place, overdue, escalated, supervised and
         the period they were found in."""
-        stmt = service.list_query(db(), current_actor(), service.Filters.of(args), today=_today(),
+        stmt = queries.list_query(db(), current_actor(), queries.Filters.of(args), today=_today(),
                                   escalation_days=_days())
-        return service.annotate(page_of(db(), stmt, pagination_parameters), _today(), _days())
+        return queries.annotate(page_of(db(), stmt, pagination_parameters), _today(), _days())
 
     @login_required("hazard:create")
     @blp.arguments(HazardCreate)
@@ -153,7 +153,7 @@ def supervise(data: dict[str, Any], hazard_id: int) -> Any:
 @blp.response(200, SupervisedOut)
 def supervised(args: dict[str, Any]) -> Any:
     """Supervised major hazards of my scope with their progress and the closure rate (整改销号率)"""
-    return service.supervised(db(), current_actor(), today=_today(), escalation_days=_days(),
+    return queries.supervised(db(), current_actor(), today=_today(), escalation_days=_days(),
                               open_only=args["open"])
 
 
@@ -165,8 +165,8 @@ def escalated(pagination_parameters: Any) -> Any:
     """Escalated hazards: orders overdue by more than hazard_escalation_days days
 
     Longest overdue first; the county's list (a township admin or inspector sees their own part)."""
-    stmt = service.escalated_query(db(), current_actor(), today=_today(), escalation_days=_days())
-    return service.annotate(page_of(db(), stmt, pagination_parameters), _today(), _days())
+    stmt = queries.escalated_query(db(), current_actor(), today=_today(), escalation_days=_days())
+    return queries.annotate(page_of(db(), stmt, pagination_parameters), _today(), _days())
 
 
 @blp.route("/stats", methods=["GET"])
@@ -178,7 +178,7 @@ def stats(args: dict[str, Any]) -> Any:
 
     Over the hazards found in the period: found, closed, closure rate, closed on time, overdue, major found and
     still open, rejected.  The first row is the area itself."""
-    return service.stats(db(), current_actor(), area_id=args.get("area_id"), start=args["start"], end=args["end"],
+    return hazard_stats.stats(db(), current_actor(), area_id=args.get("area_id"), start=args["start"], end=args["end"],
                          today=_today(), sector=args.get("sector"), level=args.get("level"))
 
 
@@ -191,7 +191,7 @@ def export(args: dict[str, Any]) -> Any:
 
     Takes the list's filters."""
     today = _today()
-    body = service.export_xlsx(db(), current_actor(), service.Filters.of(args), today, _days())
+    body = documents.export_xlsx(db(), current_actor(), queries.Filters.of(args), today, _days())
     return Response(body, mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="hazards-{today.isoformat()}.xlsx"'})
 
@@ -204,7 +204,7 @@ def order_page(args: dict[str, Any], hazard_id: int) -> Any:
     """The printable rectification order (责令限期整改指令书)
 
     HTML with print CSS (A4): number, place, hazard, measures, deadline, responsible person, issuer and date."""
-    html = service.order_html(db(), current_actor(), hazard_id, args.get("round"))
+    html = documents.order_html(db(), current_actor(), hazard_id, args.get("round"))
     return Response(html, mimetype="text/html")
 
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
 
-from server.hazards import service as hazards
+from server.hazards import queries as hazards
 from server.patrol import service
 from server.patrol.models import CheckIn, PublicityVisit, Visit
 from server.patrol.schemas import (CheckInCreate, CheckInOut, CoverageOut, CoverageQuery, HazardBrief,

@@ -55,6 +55,7 @@ from server.common.timeutil import local_day
 from server.config import Config
 from server.errors import ApiError, conflict, invalid, not_found
 from server.evidence import service as evidence
+from server.hazards import queries as hazard_queries
 from server.hazards import service as hazards
 from server.org import service as org
 from server.org.index import grid_index
@@ -306,7 +307,7 @@ def public_view(session: Session, tipoff: Tipoff, _depth: int = 0) -> PublicView
     if tipoff.status == "rejected":
         steps.append(("rejected", handled))
     elif hazard_id is not None:
-        progress = hazards.public_progress(session, hazard_id)
+        progress = hazard_queries.public_progress(session, hazard_id)
         steps += _follow(progress.steps, handled)
         updated = max(updated, progress.updated_at)
     elif tipoff.merged_into_tipoff_id is not None and _depth < 50:
@@ -340,7 +341,7 @@ def public_statuses(session: Session, tipoffs: Sequence[Tipoff]) -> dict[int, tu
         for t in session.scalars(select(Tipoff).where(Tipoff.id.in_(missing))):
             by_id[t.id] = t
             pending.append(t)
-    states = hazards.public_statuses(session, [t.hazard_id or t.merged_into_hazard_id for t in by_id.values()
+    states = hazard_queries.public_statuses(session, [t.hazard_id or t.merged_into_hazard_id for t in by_id.values()
                                                if t.hazard_id or t.merged_into_hazard_id])
 
     def status_of(t: Tipoff, depth: int = 0) -> tuple[str, datetime]:
@@ -596,8 +597,8 @@ REWARD_MAX_FEN = 100_000_000  # 1,000,000 yuan: far above any published scale, w
 
 def is_verified(session: Session, tipoff: Tipoff) -> bool:
     """Converted into a hazard that was not found to be a non-hazard (不予认定)."""
-    return tipoff.status == "converted" and tipoff.hazard_id is not None and hazards.verified(session,
-                                                                                            tipoff.hazard_id)
+    return tipoff.status == "converted" and tipoff.hazard_id is not None and hazard_queries.verified(
+        session, tipoff.hazard_id)
 
 
 def yuan_to_fen(amount: Decimal) -> int:
