@@ -5,6 +5,18 @@ free_port() {
   .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# ensure_postgis: Debian's PostGIS for the PostgreSQL that start_postgres picks (area geometries, migration 0009).
+ensure_postgis() {
+  local pgbin ver
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  ver=$(basename "$(dirname "$pgbin")")
+  [ -n "$ver" ] || ver=15
+  if ! ls /usr/share/postgresql/"$ver"/extension/postgis.control >/dev/null 2>&1; then
+    echo "PostGIS not found; installing Debian's postgresql-$ver-postgis-3" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-$ver-postgis-3" >/dev/null
+  fi
+}
+
 # start_postgres DIR -> PG_URL, PG_STOP, PG_START.  Debian's PostgreSQL 15; initdb refuses root, so root runs it as postgres.
 start_postgres() {
   local dir=$1

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import shapely
+import shapely.ops
 from shapely import STRtree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-import shapely.ops
 
 from server.common.geo import distance_m
 from server.org.models import Area
@@ -30,7 +29,7 @@ class GridIndex:
     tree: STRtree
 
     @classmethod
-    def build(cls, key: tuple[int, str], rows: Sequence[tuple[int, dict]]) -> "GridIndex":
+    def build(cls, key: tuple[int, str], rows: Sequence[tuple[int, dict]]) -> GridIndex:
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         geoms = np.array([shapely.from_geojson(_json(r[1])) for r in rows], dtype=object)
         shapely.prepare(geoms)

@@ -1,12 +1,11 @@
 """The rules of the area tree: codes nest, grids have valid boundaries that do not overlap, paths stay right."""
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
-import shapely
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +16,7 @@ from server.errors import ApiError, conflict, forbidden, invalid
 from server.org.index import grid_index
 from server.org.index import invalidate as invalidate_grid_index
 from server.org.models import CHILD_LEVEL, Area, subtree_range
+from server.org.spatial import Embedded, spatial
 
 CODE_DIGITS = {"county": 6, "township": 9, "village": 12, "grid": 15}
 # Two grids may share an edge; an overlap larger than this (square degrees, about 10 m²) is a drawing mistake.
@@ -48,14 +48,9 @@ def _set_boundary(session: Session, area: Area, geojson: dict[str, Any] | None) 
         return
     geom = parse_boundary(geojson)
     if area.level == "grid":
-        index = grid_index(session)
-        for hit in index.tree.query(geom, predicate="intersects"):
-            other_id = int(index.grid_ids[hit])
-            if other_id == area.id:
-                continue
-            overlap = shapely.intersection(index.geoms[hit], geom).area
-            if overlap > OVERLAP_TOLERANCE:
-                raise conflict("grid_overlap", "网格边界与已有网格重叠", {"other_area_id": other_id})
+        overlaps = spatial(session).overlapping_grids(geom, area.id, OVERLAP_TOLERANCE)
+        if overlaps:
+            raise conflict("grid_overlap", "网格边界与已有网格重叠", {"other_area_id": overlaps[0][0]})
     area.boundary = to_geojson(geom)
     area.min_lng, area.min_lat, area.max_lng, area.max_lat = geom.bounds
     invalidate_grid_index()
@@ -167,7 +162,7 @@ class Location:
 def locate(session: Session, lat: Any, lng: Any, coord_system: str = "wgs84") -> Location | None:
     """The grid (and its village, township, county) that contains a point; no scope, for internal routing."""
     lat_w, lng_w = to_wgs84(lat, lng, coord_system)
-    grid_id = grid_index(session).locate(lat_w, lng_w)
+    grid_id = spatial(session).grid_at(lat_w, lng_w)
     if grid_id is None:
         return None
     grid = session.get(Area, grid_id)
@@ -182,31 +177,11 @@ def locate_for(session: Session, actor: Actor, lat: Any, lng: Any, coord_system:
     return found
 
 
-_outlines: dict[tuple[int, str], Any] = {}  # (area id, updated_at): its prepared polygon
-
-
-def _outline(area_id: int, version: str, boundary: dict[str, Any]) -> Any:
-    geom = _outlines.get((area_id, version))
-    if geom is None:
-        if len(_outlines) > 512:
-            _outlines.clear()
-        geom = _outlines[(area_id, version)] = shapely.from_geojson(json.dumps(boundary))
-        shapely.prepare(geom)
-    return geom
-
-
 def enclosing_area(session: Session, lat: float, lng: float) -> Area | None:
     """For a WGS-84 point outside every grid: the township, else the county, whose boundary contains it (None
-    when no area's boundary does).  Townships and counties are few; their bounding boxes narrow it in SQL, and
-    their polygons are parsed once per version."""
-    rows = session.execute(select(Area.id, Area.level, Area.updated_at, Area.boundary).where(
-        Area.level.in_(("township", "county")), Area.boundary.is_not(None), Area.min_lat <= lat,
-        Area.max_lat >= lat, Area.min_lng <= lng, Area.max_lng >= lng).order_by(Area.id)).all()
-    point = shapely.Point(lng, lat)
-    found = [(r.id, r.level) for r in rows
-             if _outline(r.id, str(r.updated_at), r.boundary).intersects(point)]
-    best = next((f for f in found if f[1] == "township"), None) or next(iter(found), None)
-    return session.get(Area, best[0]) if best else None
+    when no area's boundary does)."""
+    found = spatial(session).enclosing_area(lat, lng)
+    return session.get(Area, found) if found is not None else None
 
 
 def township_id_of(area: Area) -> int | None:
@@ -224,9 +199,13 @@ _townships: tuple[tuple[int, str], dict[int, int]] | None = None
 
 
 def township_of_grid(session: Session, grid_id: int) -> int | None:
-    """The township of a grid without a query: the map of every grid's township is cached with the grid index and
-    reloaded when the index is (a grid never changes parent, and a new grid rebuilds the index)."""
+    """The township of a grid.  With PostGIS one primary-key query (no process holds the province's grids); on the
+    embedded path without a query: the map of every grid's township is cached with the grid index and reloaded when
+    the index is (a grid never changes parent, and a new grid rebuilds the index)."""
     global _townships
+    if not isinstance(spatial(session), Embedded):
+        path = session.scalar(select(Area.path).where(Area.id == grid_id))
+        return int(path.strip("/").split("/")[1]) if path and path.count("/") > 2 else None
     key = grid_index(session).key
     cached = _townships
     if cached is None or cached[0] != key:

@@ -11,8 +11,9 @@ import codecs
 import csv
 import hashlib
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 import numpy as np
 from sqlalchemy import bindparam, insert, select, update
@@ -22,8 +23,8 @@ from server.audit import service as audit
 from server.auth.scope import Actor
 from server.common.geo import to_wgs84
 from server.errors import ApiError
-from server.org.index import grid_index
 from server.org.models import Area
+from server.org.spatial import spatial
 from server.places import fields as F
 from server.places.models import Place
 
@@ -223,10 +224,9 @@ class _Areas:
 
 
 def _place_batch(session: Session, batch: list[_Row], areas: _Areas, report: ImportReport) -> list[_Row]:
-    index = grid_index(session)
     located = [r for r in batch if r.values["lat"] is not None]
     if located:
-        ids = index.locate_many(np.array([r.values["lat"] for r in located]),
+        ids = spatial(session).grids_at(np.array([r.values["lat"] for r in located]),
                                 np.array([r.values["lng"] for r in located]))
         for row, grid_id in zip(located, ids.tolist()):
             row.values["area_id"] = grid_id if grid_id >= 0 else None
