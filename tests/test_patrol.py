@@ -205,14 +205,14 @@ def test_old_checklist_versions_stay_readable(client, patrol_world, session, tmp
 
     from server.checklists.service import CHECKLIST_DIR, load_directory
     doc = json.loads((CHECKLIST_DIR / "fire-safety.v1.json").read_text())
-    doc["version"] = 2
+    doc["version"] = 9
     doc["items"] = doc["items"][:5]
-    (tmp_path / "fire-safety.v2.json").write_text(json.dumps(doc, ensure_ascii=False))
+    (tmp_path / "fire-safety.v9.json").write_text(json.dumps(doc, ensure_ascii=False))
     load_directory(session, tmp_path)
     session.commit()
     headers = patrol_world.headers("m1")
     latest = client.get("/api/v1/checklists?sector=fire", headers=headers).get_json()
-    assert [(c["id"], c["version"], c["item_count"]) for c in latest] == [("fire-safety", 2, 5)]
+    assert [(c["id"], c["version"], c["item_count"]) for c in latest] == [("fire-safety", 9, 5)]
     v1 = client.get("/api/v1/checklists/fire-safety/versions/1", headers=headers).get_json()
     assert len(v1["definition"]["items"]) == 14
 

@@ -4,9 +4,10 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from server.auth.guard import login_required
+from server.auth.guard import current_actor, login_required
 from server.checklists import service
 from server.checklists.schemas import ChecklistBrief, ChecklistOut, ChecklistQuery
+from server.places import service as places
 from server.web import db
 
 blp = Blueprint("checklists", __name__, url_prefix="/api/v1/checklists", description="模块化检查清单")
@@ -17,7 +18,13 @@ blp = Blueprint("checklists", __name__, url_prefix="/api/v1/checklists", descrip
 @blp.arguments(ChecklistQuery, location="query")
 @blp.response(200, ChecklistBrief(many=True))
 def latest(args: dict[str, Any]) -> Any:
-    """The newest version of every checklist, optionally of one sector"""
+    """The newest version of every checklist, optionally of one sector or only those that fit a place
+
+    With ``place_id``: the checklists a visit to that place may use (its sector's, then general ones such as
+    fire safety); a visit with any other checklist is refused (422 checklist_sector_mismatch)."""
+    if args.get("place_id") is not None:
+        place = places.get_place(db(), current_actor(), args["place_id"])
+        return service.fitting(db(), place.sector)
     return db().scalars(service.latest_query(args.get("sector"))).all()
 
 

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from server.common.schemas import In, Out
+from server.common.schemas import In, Out, QueryInt
 from server.common.vocab import SECTORS
 
 
 class ChecklistQuery(In):
     sector = ma.fields.String(validate=ma.validate.OneOf(list(SECTORS)))
+    place_id = QueryInt(metadata={"description": "only the checklists that fit this place (its sector's and "
+                                                "general ones)"})
 
 
 class ChecklistBrief(Out):
@@ -15,6 +17,8 @@ class ChecklistBrief(Out):
     version = ma.fields.Integer()
     sector = ma.fields.String()
     title = ma.fields.String()
+    general = ma.fields.Function(lambda c: bool(c.definition.get("general")), metadata={
+        "description": "fits a place of any sector"})
     item_count = ma.fields.Function(lambda c: len(c.definition["items"]))
 
 

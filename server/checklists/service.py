@@ -100,9 +100,36 @@ def versions(session: Session, key: str) -> Sequence[Checklist]:
 
 # --- answers ------------------------------------------------------------------------------------------------------
 
+def is_general(session: Session, key: str) -> bool:
+    """A general checklist (fire safety) fits a place of any sector.  What the newest version says holds for
+    all versions: a phone still on an older version is not refused for a flag that version did not have yet."""
+    newest = session.scalar(select(Checklist).where(Checklist.key == key).order_by(Checklist.version.desc()).limit(1))
+    return bool(newest is not None and newest.definition.get("general"))
+
+
+def fits(session: Session, checklist: Checklist, sector: str) -> bool:
+    return checklist.sector == sector or is_general(session, checklist.key)
+
+
+def require_fit(session: Session, checklist: Checklist, sector: str) -> None:
+    """422 ``checklist_sector_mismatch`` for a checklist of another sector, unless it is general."""
+    if not fits(session, checklist, sector):
+        raise ApiError(422, "checklist_sector_mismatch", "该检查清单不适用于此企业(场所)的行业领域",
+                       {"fields": {"checklist_id": [f"检查清单属于 {checklist.sector}, 场所属于 {sector}"]},
+                        "checklist_sector": checklist.sector, "place_sector": sector})
+
+
+def fitting(session: Session, sector: str) -> list[Checklist]:
+    """The newest version of each checklist that fits a place of ``sector``: its own sector's first, then the
+    general ones."""
+    found = [c for c in session.scalars(latest_query()) if c.sector == sector or c.definition.get("general")]
+    return sorted(found, key=lambda c: (c.sector != sector, c.key))
+
+
 @dataclass(frozen=True)
 class Finding:
-    """An answer that the checklist marks as a hazard."""
+    """An answer that the checklist marks as a hazard.  ``text`` says what is wrong (the item's ``hazard.text``;
+    for versions without one, the requirement marked as not met); ``note`` is what the member saw."""
 
     item_id: str
     text: str
@@ -111,6 +138,16 @@ class Finding:
     answer: Any
     note: str
     photo_ids: tuple[str, ...]
+    requirement: str = ""
+
+    @property
+    def description(self) -> str:
+        """The hazard's description: what is wrong, then what the member saw there."""
+        return f"{self.text}。现场情况: {self.note}" if self.note else self.text
+
+
+def problem_text(item: dict[str, Any]) -> str:
+    return item["hazard"].get("text") or f"不符合要求: {item['text']}"
 
 
 def _makes_hazard(item: dict[str, Any], value: Any) -> bool:
@@ -168,8 +205,8 @@ def check_answers(definition: dict[str, Any], answers: Sequence[dict[str, Any]])
         note = (answer.get("note") or "").strip()
         cleaned.append({"item_id": item_id, "value": value, "note": note, "photo_ids": list(photos)})
         if _makes_hazard(item, value):
-            findings.append(Finding(item_id, item["text"], item["hazard"]["level"], item["hazard"]["category"], value,
-                                    note, photos))
+            findings.append(Finding(item_id, problem_text(item), item["hazard"]["level"], item["hazard"]["category"],
+                                    value, note, photos, requirement=item["text"]))
     for item_id, item in items.items():
         if item_id not in seen and item.get("required", item["answer"] != "text") and f"answers.{item_id}" not in errors:
             err(item_id, "必答检查项未作答")

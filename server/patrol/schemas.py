@@ -26,7 +26,9 @@ class CheckInCreate(FieldRecordIn):
 class AnswerIn(In):
     item_id = ma.fields.String(required=True, validate=ma.validate.Length(1, 16))
     value = ma.fields.Raw(required=True, allow_none=True, metadata={"description": "yes|no|na, a number or text"})
-    note = ma.fields.String(validate=ma.validate.Length(max=500))
+    note = ma.fields.String(validate=ma.validate.Length(max=500), metadata={
+        "description": "what the member saw (e.g. 后门堆放纸箱); an answer that makes a hazard puts it in the "
+                       "hazard's description after the checklist's hazard.text"})
     photo_ids = ma.fields.List(PhotoId, validate=ma.validate.Length(max=9))
 
 

@@ -15,11 +15,11 @@ from server.common.geo import distance_m, to_wgs84
 from server.common.records import create_once, field_time
 from server.config import Config
 from server.dispatch import service as dispatch
-from server.evidence import service as evidence
 from server.errors import ApiError, not_found
+from server.evidence import service as evidence
 from server.hazards import service as hazards
-from server.org.index import grid_index
 from server.org.models import Area, subtree_range
+from server.org.spatial import spatial
 from server.patrol.models import CheckIn, PublicityVisit, Visit
 from server.places import service as places
 from server.places.models import Place
@@ -51,9 +51,7 @@ def _member_grid(session: Session, actor: Actor, lat: float, lng: float, grid_id
         candidates = list(actor.area_ids)
     if not candidates:
         raise ApiError(403, "forbidden", "没有分配网格, 不能打卡")
-    index = grid_index(session)
-    distances = [(index.distance_m(g, lat, lng), g) for g in candidates]
-    known = [(d, g) for d, g in distances if d is not None]
+    known = [(d, g) for g, d in spatial(session).distances_m(candidates, lat, lng).items()]
     if not known:
         return candidates[0], float("inf")
     d, g = min(known)
@@ -123,6 +121,7 @@ def record_visit(session: Session, config: Config, actor: Actor, data: dict[str,
     def build() -> Visit:
         place = places.get_place(session, actor, data["place_id"])
         checklist = checklists.get_version(session, data["checklist_id"], data["checklist_version"])
+        checklists.require_fit(session, checklist, place.sector)
         answers, findings = checklists.check_answers(checklist.definition, data["answers"])
         record_key = f"visits:{data['client_uuid']}"
         photo_flags = evidence.attach(session, actor, data.get("photo_ids", []), record=record_key, kind="visit")
