@@ -39,6 +39,9 @@ class Config:
     s3_bucket: str = "gridpatrol"
     s3_secure: bool = False
     s3_region: str = "us-east-1"
+    # seconds: a store that does not accept the connection / stays silent this long answers 503 (not retried)
+    s3_connect_timeout: float = 3.0
+    s3_read_timeout: float = 5.0
     # URL under which this app is reachable; signed local-store URLs are built on it
     public_url: str = "http://127.0.0.1:8000"
     # signs local-store URLs (HMAC)

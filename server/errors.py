@@ -157,6 +157,9 @@ def handle_http_exception(err: HTTPException) -> Response:
         headers.update(data["headers"])
     if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
         headers["Allow"] = ", ".join(err.valid_methods)
+    if status == 500 and is_database_outage(getattr(err, "original_exception", None)):
+        # raised where Flask wraps it (the commit in an after_request hook)
+        return handle_unexpected(err.original_exception)  # type: ignore[attr-defined]
     if status >= 500:
         log.exception("unhandled error", exc_info=err)
     return error_response(status, code, message, detail, headers)
@@ -170,6 +173,26 @@ def handle_recursion_error(err: RecursionError) -> Response:
     return handle_unexpected(err)
 
 
+DATABASE_RETRY_AFTER = "5"
+
+
+def is_database_outage(err: BaseException | None) -> bool:
+    """The database is down, restarting or unreachable (or refused the transaction for now: a deadlock, a
+    serialization failure): the request was fine and may be repeated."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    return isinstance(err, (OperationalError, InterfaceError)) or (
+        isinstance(err, DBAPIError) and err.connection_invalidated)
+
+
+def database_unavailable() -> Response:
+    return error_response(503, "database_unavailable", "数据库暂时不可用, 请稍后重试",
+                          headers={"Retry-After": DATABASE_RETRY_AFTER})
+
+
 def handle_unexpected(err: Exception) -> Response:
+    if is_database_outage(err):
+        log.warning("database unavailable: %s", err.__class__.__name__, exc_info=err)
+        return database_unavailable()
     log.exception("unhandled exception", exc_info=err)
     return error_response(500, "internal_error", "服务器内部错误")

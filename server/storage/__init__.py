@@ -27,7 +27,8 @@ def make_store(config: Config, *, clock: Clock = system_clock) -> ObjectStore:
         if not (config.s3_endpoint and config.s3_access_key and config.s3_secret_key):
             raise ValueError("GRIDPATROL_STORE=s3 needs GRIDPATROL_S3_ENDPOINT, _ACCESS_KEY and _SECRET_KEY")
         store = S3ObjectStore(config.s3_endpoint, config.s3_access_key, config.s3_secret_key, config.s3_bucket,
-                              secure=config.s3_secure, region=config.s3_region)
+                              secure=config.s3_secure, region=config.s3_region,
+                              connect_timeout=config.s3_connect_timeout, read_timeout=config.s3_read_timeout)
         store.ensure_bucket()
         return store
     raise ValueError(f"GRIDPATROL_STORE must be 'local' or 's3', not {config.store!r}")

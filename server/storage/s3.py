@@ -1,15 +1,17 @@
 """MinIO or any S3 server through the ``minio`` SDK.  The bucket is private; phones read through presigned URLs.
 
 minio's default HTTP client waits 5 minutes to connect and retries 5 times, so a stopped server would hang each
-request (and /readyz) for a long time.  Here connects time out after 3 s and are retried once, and every
-connection-level failure becomes :class:`ObjectStoreUnavailable`, which the API answers with 503 and a retry hint.
+request (and /readyz) for a long time.  Here connects time out after 3 s, a server that accepts the connection but
+stops answering (frozen, swapping) after 5 s of silence, neither is retried (both settings:
+``GRIDPATROL_S3_CONNECT_TIMEOUT``, ``GRIDPATROL_S3_READ_TIMEOUT``), and every connection-level failure becomes
+:class:`ObjectStoreUnavailable`, which the API answers with 503 and a retry hint.
 """
 from __future__ import annotations
 
 import io
 import os
 from datetime import datetime, timedelta, timezone
-from typing import BinaryIO, Callable, Iterator, TypeVar
+from typing import Any, BinaryIO, Callable, Iterator, TypeVar
 
 import certifi
 import urllib3
@@ -23,23 +25,36 @@ from server.storage.base import (ObjectInfo, ObjectNotFound, ObjectStore, Object
 T = TypeVar("T")
 
 CONNECT_TIMEOUT = 3.0
-READ_TIMEOUT = 30.0
+READ_TIMEOUT = 5.0  # silence on the socket, not the length of a transfer: a 20 MB upload that keeps flowing is fine
 _MISSING_OBJECT = {"NoSuchKey", "NoSuchObject"}
 _SERVER_TROUBLE = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "XMinioServerNotInitialized"}
 _UNKNOWN_LENGTH_PART = 5 * 1024 * 1024  # S3's smallest part: bounds the memory a stream of unknown length takes
 
 
-def make_http_client(secure: bool, *, read_timeout: float = READ_TIMEOUT, retry: bool = True) -> urllib3.PoolManager:
-    """Short connect timeout and few retries: fail in seconds, not minutes, when the store is down.
+class _Retry(urllib3.Retry):
+    """A read timeout is not retried: a server silent for the whole timeout will not answer the next one sooner,
+    and the phone is better told 503 now than after two timeouts."""
 
-    A refused or timed-out connect is not retried (a stopped server stays stopped for the next 0.2 s); a dropped
-    answer and a 5xx are retried once or twice, which covers a stale pooled connection and a busy server."""
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kw: Any) -> urllib3.Retry:
+        error = kw.get("error")
+        if isinstance(error, urllib3.exceptions.ReadTimeoutError):
+            raise urllib3.exceptions.MaxRetryError(kw.get("_pool"), url or "", error) from error  # type: ignore[arg-type]
+        return super().increment(method, url, *args, **kw)
+
+
+def make_http_client(secure: bool, *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
+                     retry: bool = True) -> urllib3.PoolManager:
+    """Short timeouts and few retries: fail in seconds, not minutes, when the store is down or frozen.
+
+    A refused or timed-out connect is not retried (a stopped server stays stopped for the next 0.2 s), nor is a read
+    timeout; a dropped answer and a 5xx are retried once or twice, which covers a stale pooled connection and a busy
+    server."""
     # a busy server's Retry-After could say minutes: not honoured, the API tells the phone to retry instead
-    retries = urllib3.Retry(total=2, connect=0, read=1, status=2, backoff_factor=0.2,
-                            status_forcelist=(500, 502, 503, 504), respect_retry_after_header=False,
-                            ) if retry else urllib3.Retry(0)
+    retries = _Retry(total=2, connect=0, read=1, status=2, backoff_factor=0.2,
+                     status_forcelist=(500, 502, 503, 504), respect_retry_after_header=False,
+                     ) if retry else urllib3.Retry(0)
     tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": os.environ.get("SSL_CERT_FILE") or certifi.where()}
-    return urllib3.PoolManager(timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout), maxsize=20,
+    return urllib3.PoolManager(timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout), maxsize=20,
                                retries=retries, **(tls if secure else {}))
 
 
@@ -52,15 +67,18 @@ class S3ObjectStore(ObjectStore):
     """
 
     def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str, *, secure: bool = False,
-                 region: str = "us-east-1", ping_timeout: float = 2.0):
+                 region: str = "us-east-1", ping_timeout: float = 2.0, connect_timeout: float = CONNECT_TIMEOUT,
+                 read_timeout: float = READ_TIMEOUT):
         if "://" in endpoint:
             raise ValueError("GRIDPATROL_S3_ENDPOINT is host:port without a scheme; use GRIDPATROL_S3_SECURE for TLS")
         self.bucket = bucket
         # with the region given, presigning needs no request to the server
         self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
-                            http_client=make_http_client(secure))
+                            http_client=make_http_client(secure, connect_timeout=connect_timeout,
+                                                         read_timeout=read_timeout))
         self._probe = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
-                            http_client=make_http_client(secure, read_timeout=ping_timeout, retry=False))
+                            http_client=make_http_client(secure, connect_timeout=min(connect_timeout, ping_timeout),
+                                                         read_timeout=ping_timeout, retry=False))
 
     def ensure_bucket(self) -> None:
         """Create the bucket if it is missing.  No bucket policy is ever set: the bucket stays private."""
