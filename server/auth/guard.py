@@ -6,8 +6,9 @@ from typing import Any, Callable, TypeVar
 
 from flask import g, request
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import ImmutableMultiDict
 
-from server.auth import tokens
+from server.auth import links, tokens
 from server.auth.models import User
 from server.auth.scope import Actor, actor_for
 from server.common.fields import INT_MAX
@@ -18,16 +19,27 @@ from server.web import app_config, client_ip, clock_now, db
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _authenticate() -> Actor:
+def _user_id() -> int:
     header = request.headers.get("Authorization", "")
+    if not header and request.method == "GET" and links.is_signed(request.args):
+        # a signed link (a printable page or an export opened in a browser): exactly this URL, as its user
+        user_id = links.verify(app_config(), request.path, request.args.items(multi=True), clock_now())
+        # the view's query schema sees the query the link was made for, not the signature's parameters
+        request.args = ImmutableMultiDict(  # type: ignore[misc]
+            [(k, v) for k, v in request.args.items(multi=True) if k not in links.PARAMS])
+        return user_id
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise tokens.unauthorized("unauthorized", "请先登录")
     claims = tokens.decode_access_token(app_config(), token.strip(), clock_now())
     try:
-        user_id = int(claims["sub"])
+        return int(claims["sub"])
     except (TypeError, ValueError):
         raise tokens.unauthorized("token_invalid", "访问令牌无效")
+
+
+def _authenticate() -> Actor:
+    user_id = _user_id()
     if not 1 <= user_id <= INT_MAX:  # names no user, and would fail in the driver rather than find none
         raise tokens.unauthorized("token_invalid", "访问令牌无效")
     # one round trip for the user and their scope: this runs on every request

@@ -6,11 +6,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.api import PUBLIC
-from server.auth import service
+from server.auth import links, service, tickets
 from server.auth.guard import current_actor, login_required
-from server.auth import tickets
-from server.auth.schemas import (BindingCodeOut, LoginIn, LogoutIn, MeOut, RefreshIn, TicketIn, TicketOut,
-                                 TokenPairOut, UserCreate, UserOut, UserQuery, UserUpdate, WeChatLoginIn)
+from server.auth.schemas import (BindingCodeOut, LinkIn, LinkOut, LoginIn, LogoutIn, MeOut, RefreshIn, TicketIn,
+                                 TicketOut, TokenPairOut, UserCreate, UserOut, UserQuery, UserUpdate, WeChatLoginIn)
 from server.common.schemas import page_of
 from server.errors import ErrorOut
 from server.ratelimit import limiter
@@ -81,6 +80,21 @@ def issue_ticket() -> Any:
 def exchange_ticket(data: dict[str, Any]) -> Any:
     """Spend a one-time ticket for the same token pair a login answers (once; a second use is refused)"""
     return tickets.exchange(db(), app_config(), data["ticket"], clock_now())
+
+
+@blp.route("/links", methods=["POST"])
+@login_required()
+@blp.arguments(LinkIn)
+@blp.response(201, LinkOut)
+@blp.alt_response(422, schema=ErrorOut, description="link_path_not_allowed: only documents (.html, .xlsx, .png)")
+def sign_link(data: dict[str, Any]) -> Any:
+    """A short-lived signed link to a document (the printable order, an XLSX export, a poster) that a browser opens
+    without a Bearer header
+
+    The link is for GET of exactly that path and query, as the asking user; a tampered, expired or other-path link
+    answers 403 (link_signature_invalid, link_expired), and the user's scope is checked as for any request."""
+    url, expires = links.sign(app_config(), current_actor().user_id, data["path"], clock_now())
+    return {"url": url, "expires_at": expires}
 
 
 @blp.route("/me", methods=["GET"])

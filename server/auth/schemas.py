@@ -101,3 +101,15 @@ class TicketOut(Out):
 
 class TicketIn(In):
     ticket = ma.fields.String(required=True, validate=ma.validate.Length(1, 256))
+
+
+class LinkIn(In):
+    path = ma.fields.String(required=True, validate=ma.validate.Length(1, 2000), metadata={
+        "description": "the document's path with its query, e.g. /api/v1/hazards/12/order.html or "
+                       "/api/v1/hazards/export.xlsx?status=ordered"})
+
+
+class LinkOut(Out):
+    url = ma.fields.String(metadata={"description": "opens without a Bearer header until expires_at, as the "
+                                                    "asking user (their permissions and scope apply)"})
+    expires_at = ma.fields.DateTime()
