@@ -66,6 +66,9 @@ class Config:
     ratelimit_public_upload: str = "30 per hour"  # per IP, photo uploads without a login (tip-offs)
     # request bodies above this are refused with 413 before they are read
     max_content_length: int = 25 * 1024 * 1024
+    # JSON and form bodies (parsed whole into memory) above this answer 413 unread; multipart keeps the limit above.
+    # 1 MiB holds a /sync batch of 100 full visits and a township boundary of ~20,000 vertices
+    max_json_bytes: int = 1024 * 1024
     # the five ones
     geofence_tolerance_m: float = 200.0        # a clock-in this close outside the member's grid still counts
     visit_distance_flag_m: float = 300.0       # a visit farther than this from the place is flagged

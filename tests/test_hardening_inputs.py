@@ -107,3 +107,19 @@ def test_a_signed_token_for_an_id_beyond_the_range_is_401(client, world, config,
                         "typ": "access"}, secret, algorithm="HS256", headers={"kid": kid})
     resp = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert_error(resp, 401, "token_invalid")
+
+
+# --- body limits ---------------------------------------------------------------------------------------------------
+
+def test_a_json_body_above_the_json_limit_is_413_unread(client, world, engine, config):
+    big = b'{"username": "m1", "password": "' + b"x" * config.max_json_bytes + b'"}'
+    with nothing_changes(engine):
+        resp = client.post("/api/v1/auth/login", data=big, content_type="application/json")
+    assert assert_error(resp, 413, "payload_too_large")["detail"]["max_bytes"] == config.max_json_bytes
+
+
+def test_a_multipart_upload_above_the_json_limit_is_still_accepted(client, world, config):
+    from tests.photos import jpeg, upload
+    data = jpeg(7, size=(1600, 1200))
+    data += b"\0" * (config.max_json_bytes + 1 - len(data)) if len(data) <= config.max_json_bytes else b""
+    assert upload(client, world.headers("m1"), "visit", data).status_code == 201
