@@ -21,7 +21,7 @@ from server.app import create_app
 from server.audit.models import AuditEntry
 from server.evidence.models import Photo
 from server.hazards.models import Hazard
-from server.tipoffs import service as tipoffs
+from server.tipoffs import privacy as tipoffs
 from server.tipoffs.models import Tipoff
 from tests.patrol_helpers import local
 from tests.photos import jpeg, upload

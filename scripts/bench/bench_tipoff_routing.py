@@ -30,7 +30,7 @@ from server.config import Config  # noqa: E402
 from server.db import make_engine, make_sessionmaker  # noqa: E402
 from server.org import service as org  # noqa: E402
 from server.org.index import grid_index  # noqa: E402
-from server.tipoffs import service as tipoffs  # noqa: E402
+from server.tipoffs import routing as tipoffs  # noqa: E402
 
 POINTS = int(os.environ.get("GRIDPATROL_BENCH_POINTS", 50_000))
 LINEAR_SAMPLE = int(os.environ.get("GRIDPATROL_BENCH_LINEAR_SAMPLE", 1_000))

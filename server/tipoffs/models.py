@@ -8,6 +8,7 @@ is kept so that staff can read it back to a tipster who calls.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,8 +38,12 @@ PUBLIC_LABELS = {"received": "已收到", "accepted": "已受理", "rectifying":
                  "done": "已办结", "rejected": "不予受理"}
 PUBLIC_CLOSED = ("done", "rejected")  # Open311 "closed"; the rest is "open"
 
-CHANNELS = ("api", "open311")
 DECISIONS = ("approved", "declined")
+
+
+def fen_to_yuan(fen: int | None) -> str | None:
+    """Money is kept in fen (分, integers); shown in yuan with two decimals."""
+    return None if fen is None else f"{Decimal(fen) / 100:.2f}"
 
 
 class Tipoff(Base):

@@ -19,7 +19,7 @@ in answers: they could identify the tipster (举报人保密).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
@@ -30,19 +30,15 @@ from werkzeug.exceptions import HTTPException
 from server.api import PUBLIC
 from server.common.timeutil import LOCAL_TZ
 from server.errors import ApiError, translate_messages
-from server.tipoffs import service
-from server.tipoffs.models import CATEGORIES, PUBLIC_CLOSED, SERVICE_CODES, Tipoff
-from server.tipoffs.routes import per_ip_limit, per_phone_limit, public_request, refuse_large_body, track_limit
+from server.tipoffs import public, service
+from server.tipoffs.abuse import per_ip_limit, per_phone_limit, public_request, refuse_large_body, track_limit
+from server.tipoffs.models import CATEGORIES, PUBLIC_CLOSED, Tipoff
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("open311", __name__, url_prefix="/open311/v2",
                 description="Open311 GeoReport v2: 兼容市民报事应用. Requests are form-encoded and errors follow the "
                             "spec's format, [{\"code\": 400, \"description\": \"...\"}], not the API's error shape.")
 
-MAX_SPAN = timedelta(days=90)  # the spec's window for GET requests
-MAX_RESULTS = 1000  # the spec's default limit
-MAX_IDS = 100
-MAX_SCANNED = 20 * MAX_RESULTS  # a window's tip-offs read to filter by status (a county's 90 days are far fewer)
 # our field names in error messages, said as Open311 says them
 FIELD_NAMES = {"category": "service_code", "location": "lat/long", "address": "address_string", "name": "first_name",
                "phone": "phone", "description": "description", "media_url": "media_url"}
@@ -171,10 +167,10 @@ class Open311Error(ma.Schema):
 ERRORS = Open311Error(many=True)
 
 
-def _request(t: Tipoff, status: str, updated: datetime, agency: str) -> dict[str, Any]:
+def _request(t: Tipoff, closed: bool, updated: datetime, agency: str) -> dict[str, Any]:
     service_code, name, _sector, _group = CATEGORIES[t.category]
-    return {"service_request_id": t.tracking_code, "status": "closed" if status in PUBLIC_CLOSED else "open",
-            "status_notes": service.notes_of(t), "service_name": name, "service_code": service_code,
+    return {"service_request_id": t.tracking_code, "status": "closed" if closed else "open",
+            "status_notes": public.notes_of(t), "service_name": name, "service_code": service_code,
             "description": None, "agency_responsible": agency, "service_notice": None,
             "requested_datetime": _w3(t.received_at), "updated_datetime": _w3(updated), "expected_datetime": None,
             "address": None, "address_id": None, "zipcode": None, "lat": None, "long": None, "media_url": None}
@@ -203,19 +199,7 @@ def create(form: dict[str, Any]) -> Any:
     """POST Service Request: submit a tip-off (form-encoded, the spec's fields)"""
     refuse_large_body()
     public_request()
-    category = SERVICE_CODES.get(form["service_code"])
-    if category is None:
-        raise ApiError(404, "service_code_not_found", f"service_code {form['service_code']} 不存在")
-    if ("lat" in form) != ("long" in form):
-        raise ApiError(400, "validation_error", "lat 与 long 须同时提供")
-    names = [form.get("last_name"), form.get("first_name")]
-    # Chinese names read family name first, written together; others "first last"
-    name = ("".join(n for n in names if n) if any(n and not n.isascii() for n in names)
-            else " ".join(n for n in reversed(names) if n)) or None
-    data = {"category": category, "description": form.get("description"), "address": form.get("address_string"),
-            "media_url": form.get("media_url"), "name": name, "phone": form.get("phone"),
-            "location": {"lat": form["lat"], "lng": form["long"], "coord_system": "wgs84"} if "lat" in form else None}
-    receipt = service.submit(db(), app_config(), data, channel="open311", now=clock_now())
+    receipt = service.submit(db(), app_config(), public.open311_form(form), channel="open311", now=clock_now())
     return [{"service_request_id": receipt.tracking_code, "account_id": None,
              "service_notice": "举报已收到, 将由属地乡镇(街道)核实处理。请保存 service_request_id (查询码) 查询进度。"}], 201
 
@@ -230,37 +214,10 @@ def requests_(args: dict[str, Any]) -> Any:
     """GET Service Requests: requests by tracking codes, or those received in a window of at most 90 days
 
     Filtered by service_code and status (open, closed); at most 1000, newest first."""
-    session = db()
-    wanted = {s.strip() for s in (args.get("status") or "").split(",") if s.strip()}
-    if wanted - {"open", "closed"}:
-        raise ApiError(400, "validation_error", "status 只能是 open 或 closed")
-    if args.get("service_request_id"):
-        codes = [c.strip() for c in args["service_request_id"].split(",") if c.strip()][:MAX_IDS]
-        found = service.by_codes(session, app_config(), codes)
-    else:
-        end = args.get("end_date") or clock_now()
-        start = args.get("start_date") or end - MAX_SPAN
-        if start > end:
-            raise ApiError(400, "validation_error", "start_date 不能晚于 end_date")
-        if end - start > MAX_SPAN:
-            raise ApiError(400, "validation_error", "start_date 与 end_date 相隔不能超过 90 天")
-        codes_wanted = [c.strip() for c in (args.get("service_code") or "").split(",") if c.strip()]
-        unknown = [c for c in codes_wanted if c not in SERVICE_CODES]
-        if unknown:
-            raise ApiError(400, "validation_error", f"service_code {','.join(unknown)} 不存在")
-        found = list(session.scalars(service.open311_query(service_codes=codes_wanted, start=start, end=end)
-                                     .limit(MAX_SCANNED)))
-    states = service.public_statuses(session, found)
-    agencies = service.agencies(session, found)
-    out = []
-    for t in found:
-        status, updated = states[t.id]
-        item = _request(t, status, updated, agencies[t.id])
-        if not wanted or item["status"] in wanted or args.get("service_request_id"):
-            out.append(item)
-        if len(out) >= MAX_RESULTS:
-            break
-    return out
+    found = public.open311_requests(db(), app_config(), ids=args.get("service_request_id"),
+                                    service_codes=args.get("service_code"), statuses=args.get("status"),
+                                    start=args.get("start_date"), end=args.get("end_date"), now=clock_now())
+    return [_request(r.tipoff, r.closed, r.updated_at, r.agency) for r in found]
 
 
 @blp.route("/requests/<service_request_id>.json", methods=["GET"])
@@ -271,5 +228,5 @@ def requests_(args: dict[str, Any]) -> Any:
 def request_(service_request_id: str) -> Any:
     """GET Service Request: one request by its service_request_id (the tracking code)"""
     g.conceal_ip = True
-    view = service.public_view(db(), service.find_by_code(db(), app_config(), service_request_id))
-    return [_request(view.tipoff, view.status, view.updated_at, view.agency)]
+    view = public.public_view(db(), public.find_by_code(db(), app_config(), service_request_id))
+    return [_request(view.tipoff, view.status in PUBLIC_CLOSED, view.updated_at, view.agency)]

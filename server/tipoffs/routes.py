@@ -1,19 +1,18 @@
-"""举报: thin routes over server/tipoffs/service.py.  Submitting and tracking need no login; triage needs a township
-or county admin; rewards and the tipster's contact need a county admin."""
+"""举报: thin routes over the tipoffs package.  Submitting and tracking need no login; triage needs a township or
+county admin; rewards and the tipster's contact need a county admin."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, g
 from flask_smorest import Blueprint
 
 from server.api import PUBLIC
-from server.audit.service import AuditContext, set_context
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
-from server.errors import ApiError
-from server.ratelimit import limiter
-from server.tipoffs import service
+from server.tipoffs import public, service
+from server.tipoffs import rewards as tipoff_rewards
+from server.tipoffs.abuse import per_ip_limit, per_phone_limit, public_request, refuse_large_body, track_limit
 from server.tipoffs.models import CATEGORIES, PUBLIC_LABELS
 from server.tipoffs.schemas import (CategoryOut, ContactOut, ConvertIn, LedgerOut, LedgerQuery, MergeIn, PaidIn,
                                     PublicAnswerIn, ReceiptOut, RevealIn, RewardIn, RewardOut, RouteIn, TipoffCreate,
@@ -24,49 +23,6 @@ blp = Blueprint("tipoffs", __name__, url_prefix="/api/v1/tipoffs",
                 description="群众举报: 匿名提交与查询码跟踪, 乡镇分拣 (退回、合并、转为隐患), 举报奖励")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BODY_MAX_BYTES = 64 * 1024  # a tip-off is text and photo ids; the photos themselves are uploaded separately
-
-
-# --- abuse: body size, per-IP and per-phone limits (shared with the Open311 endpoint) ---------------------------------
-
-def refuse_large_body() -> None:
-    """413 from the Content-Length alone; without one (chunked), werkzeug stops reading at the same limit."""
-    if request.content_length is not None and request.content_length > BODY_MAX_BYTES:
-        raise ApiError(413, "payload_too_large", f"举报内容过大 (最大 {BODY_MAX_BYTES // 1024} KB)")
-    request.max_content_length = BODY_MAX_BYTES
-
-
-def _submitted_phone() -> Any:
-    refuse_large_body()  # the limiter reads the body before the view does
-    if request.is_json:
-        body = request.get_json(silent=True)
-        return body.get("phone") if isinstance(body, dict) else None
-    return request.form.get("phone")
-
-
-def _phone_key() -> str:
-    return service.phone_limit_key(app_config(), _submitted_phone()) or "tipoff-phone:none"
-
-
-def _without_phone() -> bool:
-    return service.phone_limit_key(app_config(), _submitted_phone()) is None
-
-
-per_ip_limit = limiter.shared_limit(lambda: app_config().ratelimit_tipoff, scope="tipoffs")
-# counted on accepted tip-offs only: a typo in the form does not use up a tipster's quota
-per_phone_limit = limiter.shared_limit(lambda: app_config().ratelimit_tipoff_phone, scope="tipoffs-phone",
-                                       key_func=_phone_key, exempt_when=_without_phone,
-                                       deduct_when=lambda response: response.status_code < 300)
-
-# tracking-code lookups, here and on Open311: 50 bits are not guessed at any rate, but nobody needs more than this
-track_limit = limiter.shared_limit(lambda: app_config().ratelimit_tipoff_track, scope="tipoff-track")
-
-
-def public_request() -> None:
-    """A tipster is nobody to the audit log: their IP address is written neither with the tip-off nor in the
-    request log (举报人保密); the rate limits keep it in memory for their window only."""
-    g.conceal_ip = True
-    set_context(db(), AuditContext(None, "public", None, g.get("request_id")))
 
 
 # --- the public -------------------------------------------------------------------------------------------------------
@@ -105,7 +61,7 @@ def track(code: str) -> Any:
     nothing private.  Case, spaces and hyphens do not matter; O reads as 0, I and L as 1.  A code that names nothing
     is a 404 reached through the same lookup as a real one."""
     g.conceal_ip = True  # who follows which tip-off is not logged either
-    return service.public_view(db(), service.find_by_code(db(), app_config(), code))
+    return public.public_view(db(), public.find_by_code(db(), app_config(), code))
 
 
 @blp.route("/categories", methods=["GET"])
@@ -207,7 +163,7 @@ def reveal_phone(data: dict[str, Any], tipoff_id: int) -> Any:
 
     Every call writes an audit entry (tipoffs.reveal_phone) with the reason; 409 reward_not_approved unless the
     tip-off has an approved reward."""
-    shown = service.reveal_phone(db(), app_config(), current_actor(), tipoff_id, reason=data["reason"])
+    shown = tipoff_rewards.reveal_phone(db(), app_config(), current_actor(), tipoff_id, reason=data["reason"])
     return shown, 200, {"Cache-Control": "no-store"}
 
 
@@ -220,8 +176,8 @@ def reward(data: dict[str, Any], tipoff_id: int) -> Any:
 
     Verified: converted into a hazard that was not rejected (409 tipoff_not_verified otherwise).  One decision per
     tip-off (409 reward_already_decided)."""
-    return service.decide_reward(db(), current_actor(), tipoff_id, decision=data["decision"],
-                                 amount=data.get("amount"), note=data.get("note"), now=clock_now())
+    return tipoff_rewards.decide_reward(db(), current_actor(), tipoff_id, decision=data["decision"],
+                                        amount=data.get("amount"), note=data.get("note"), now=clock_now())
 
 
 @blp.route("/<int:tipoff_id>/reward/paid", methods=["POST"])
@@ -230,8 +186,8 @@ def reward(data: dict[str, Any], tipoff_id: int) -> Any:
 @blp.response(200, RewardOut)
 def paid(data: dict[str, Any], tipoff_id: int) -> Any:
     """Record the day an approved reward was paid"""
-    return service.mark_paid(db(), current_actor(), tipoff_id, paid_on=data["paid_on"], note=data.get("note"),
-                             now=clock_now())
+    return tipoff_rewards.mark_paid(db(), current_actor(), tipoff_id, paid_on=data["paid_on"],
+                                    note=data.get("note"), now=clock_now())
 
 
 @blp.route("/rewards", methods=["GET"])
@@ -240,8 +196,8 @@ def paid(data: dict[str, Any], tipoff_id: int) -> Any:
 @blp.response(200, LedgerOut)
 def rewards(args: dict[str, Any]) -> Any:
     """The rewards ledger: rewards decided or paid in [start, end], totals per month, quarter or year"""
-    return service.ledger(db(), current_actor(), start=args["start"], end=args["end"], period=args["period"],
-                          decision=args.get("decision"))
+    return tipoff_rewards.ledger(db(), current_actor(), start=args["start"], end=args["end"],
+                                 period=args["period"], decision=args.get("decision"))
 
 
 @blp.route("/rewards/export.xlsx", methods=["GET"])
@@ -250,7 +206,7 @@ def rewards(args: dict[str, Any]) -> Any:
 @blp.response(200, description="XLSX workbook: the rewards and the totals per period")
 def rewards_export(args: dict[str, Any]) -> Any:
     """The rewards ledger as an XLSX workbook (contacts masked)"""
-    body = service.ledger_xlsx(db(), current_actor(), start=args["start"], end=args["end"], period=args["period"],
-                               decision=args.get("decision"))
+    body = tipoff_rewards.ledger_xlsx(db(), current_actor(), start=args["start"], end=args["end"],
+                                      period=args["period"], decision=args.get("decision"))
     name = f"tipoff-rewards-{args['start'].isoformat()}-{args['end'].isoformat()}.xlsx"
     return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -7,8 +7,7 @@ import marshmallow as ma
 from server.common.schemas import In, Int, LocationIn, Out, QueryInt
 from server.common.vocab import SECTORS
 from server.hazards.models import LEVELS
-from server.tipoffs.models import CATEGORIES, DECISIONS, PUBLIC_LABELS, STATUS_LABELS, STATUSES
-from server.tipoffs.service import fen_to_yuan
+from server.tipoffs.models import CATEGORIES, DECISIONS, PUBLIC_LABELS, STATUS_LABELS, STATUSES, fen_to_yuan
 
 Category = ma.fields.String(required=True, validate=ma.validate.OneOf(list(CATEGORIES)),
                             metadata={"description": "GET /api/v1/tipoffs/categories lists them"})
