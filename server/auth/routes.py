@@ -13,7 +13,7 @@ from server.auth.schemas import (BindingCodeOut, LinkIn, LinkOut, LoginIn, Logou
 from server.common.schemas import page_of
 from server.errors import ErrorOut
 from server.ratelimit import limiter
-from server.web import app_config, clock_now, db
+from server.web import app_config, client_ip, clock_now, db
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录、令牌与用户")
 
@@ -29,7 +29,7 @@ def _login_limit() -> str:
 @blp.response(200, TokenPairOut)
 def login(data: dict[str, Any]) -> Any:
     """Password login: a short-lived access token and a rotating refresh token"""
-    return service.login(db(), app_config(), data["username"], data["password"], clock_now())
+    return service.login(db(), app_config(), data["username"], data["password"], clock_now(), client=client_ip())
 
 
 @blp.route("/auth/refresh", methods=["POST"])

@@ -1,6 +1,7 @@
 """Authentication and user management: passwords, token pairs, refresh rotation, WeChat binding, users."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -9,13 +10,15 @@ from typing import Any, Iterable, Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, case, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.auth import tokens
-from server.auth.models import BindingCode, RefreshToken, User, UserArea
+from server.auth.models import BindingCode, LoginThrottle, RefreshToken, User, UserArea
 from server.auth.scope import GRANTABLE_ROLES, Actor
 from server.auth.wechat import code2session
 from server.common.fields import FieldProblem, clean_phone
@@ -58,35 +61,65 @@ def _bad_credentials() -> ApiError:
     return ApiError(401, "invalid_credentials", "用户名或密码错误", persist=True)
 
 
-def login(session: Session, config: Config, username: str, password: str, now: datetime) -> TokenPair:
-    user = session.scalar(select(User).where(User.username == username).with_for_update())
-    if user is None or not user.password_hash:
-        try:
-            _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
-        audit.record(session, "auth.login_failed", "users", None, summary={"username": username[:64]})
-        raise _bad_credentials()
-    if user.locked_until and user.locked_until > now:
-        raise ApiError(403, "account_locked", "登录失败次数过多, 账号已临时锁定",
-                       {"locked_until": user.locked_until.isoformat()})
-    if not user.active:
-        raise ApiError(403, "account_disabled", "账号已停用")
+def _throttle_key(username: str, client: str | None) -> str:
+    return hashlib.sha256(f"{username.strip().lower()}\x00{client or '-'}".encode()).hexdigest()
+
+
+def _locked(config: Config, until: datetime) -> ApiError:
+    # the same answer whether or not the username exists
+    return ApiError(403, "account_locked", f"登录失败次数过多, 请 {config.login_lockout_minutes} 分钟后再试",
+                    {"locked_until": until.isoformat()})
+
+
+def _count_failure(session: Session, config: Config, key: str, now: datetime) -> datetime | None:
+    """One more failure for ``key``, settled in the database (concurrent failures from several workers all
+    count); the lock's end once this one reaches the limit."""
+    window_start = now - timedelta(minutes=config.login_lockout_minutes)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stale = LoginThrottle.window_started_at < window_start
+    stmt = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=[LoginThrottle.key], set_={
+        "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
+        "window_started_at": case((stale, now), else_=LoginThrottle.window_started_at),
+    }).returning(LoginThrottle.failures)
+    failures = session.execute(stmt).scalar_one()
+    if failures < config.login_max_failures:
+        return None
+    until = now + timedelta(minutes=config.login_lockout_minutes)
+    session.execute(update(LoginThrottle).where(LoginThrottle.key == key)
+                    .values(failures=0, window_started_at=now, locked_until=until))
+    return until
+
+
+def login(session: Session, config: Config, username: str, password: str, now: datetime,
+          client: str | None = None) -> TokenPair:
+    """Password login.  Failures are counted per username *and client* (``client``: the IP): five in a row lock
+    that pair for ``login_lockout_minutes``, so a guesser locks out itself, not the owner on their own phone; an
+    unknown username counts and answers exactly like a known one, so the answers tell nothing about who exists."""
+    key = _throttle_key(username, client)
+    throttle = session.get(LoginThrottle, key)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        raise _locked(config, throttle.locked_until)
+    user = session.scalar(select(User).where(User.username == username))
+    verified = False
     try:
-        _hasher.verify(user.password_hash, password)
+        verified = _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        summary: dict[str, Any] = {"failures": user.failed_logins}
-        if user.failed_logins >= config.login_max_failures:
-            user.locked_until = now + timedelta(minutes=config.login_lockout_minutes)
-            user.failed_logins = 0
-            summary["locked_until"] = user.locked_until
-        audit.record(session, "auth.login_failed", "users", user.id, area_id=user.audit_area_id(), summary=summary)
-        raise _bad_credentials()
+        pass
+    if user is None or not user.password_hash or not verified:
+        until = _count_failure(session, config, key, now)
+        summary: dict[str, Any] = {"username": username[:64]} if user is None else {}
+        if until is not None:
+            summary["locked_until"] = until
+        audit.record(session, "auth.login_failed", "users", user.id if user else None,
+                     area_id=user.audit_area_id() if user else None, summary=summary)
+        raise _bad_credentials()  # the lock, if this failure set one, answers from the next attempt on
+    if not user.active:  # said only to whoever knows the password
+        raise ApiError(403, "account_disabled", "账号已停用")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    if throttle is not None:
+        session.delete(throttle)
     audit.record(session, "auth.login", "users", user.id, area_id=user.audit_area_id(), summary={"method": "password"})
     return _issue_pair(session, config, user, now)
 
