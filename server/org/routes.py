@@ -2,15 +2,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
 from server.org import service
-from server.org.schemas import (AreaCreate, AreaDetail, AreaOut, AreaQuery, AreaUpdate, DescendantsQuery,
-                                LocateOut, LocateQuery)
-from server.web import db
+from server.org.schemas import (
+    AreaCreate,
+    AreaDetail,
+    AreaOut,
+    AreaQuery,
+    AreaUpdate,
+    DescendantsQuery,
+    LocateOut,
+    LocateQuery,
+)
+from server.tipoffs import report_poster
+from server.web import app_config, db
 
 blp = Blueprint("areas", __name__, url_prefix="/api/v1/areas", description="区域树: 县 → 乡镇 → 村 → 网格")
 
@@ -45,6 +55,20 @@ class AreaById(MethodView):
     @blp.response(200, AreaDetail)
     def patch(self, data: dict[str, Any], area_id: int) -> Any:
         return service.update_area(db(), current_actor(), area_id, data)
+
+
+@blp.route("/<int:area_id>/report-poster.png", methods=["GET"])
+@login_required("tipoff:triage")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png",
+              description="A4 PNG at 150 dpi (1240 × 1754 px)")
+def report_poster_png(area_id: int) -> Any:
+    """The printable 扫码举报 poster of a township: a QR code of <public_url>/report?township=<area code>
+
+    For the admins who handle tip-offs (township admins and above), for a township or the county in their scope.
+    A browser opens it from a signed link (POST /links)."""
+    png = report_poster.for_area(db(), current_actor(), app_config().public_url, area_id)
+    return Response(png, mimetype="image/png",
+                    headers={"Content-Disposition": f'inline; filename="report-poster-{area_id}.png"'})
 
 
 @blp.route("/<int:area_id>/descendants")
