@@ -50,3 +50,12 @@ def test_a_signed_link_opens_the_poster_in_a_browser(client, world):
     parts = urlsplit(url)
     resp = client.get(f"{parts.path}?{parts.query}")
     assert resp.status_code == 200 and decoded(resp.data) == ["http://localhost/report?township=330799001"]
+
+
+def test_a_binding_code_answer_carries_a_qr_of_the_code_for_the_mini_program_to_scan(client, world):
+    import base64
+
+    body = client.post(f"/api/v1/users/{world.users['m1'].id}/binding-code", headers=world.headers("town1")).get_json()
+    prefix = "data:image/png;base64,"
+    assert body["qr_png"].startswith(prefix)
+    assert decoded(base64.b64decode(body["qr_png"][len(prefix):])) == [body["code"]]

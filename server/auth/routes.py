@@ -5,6 +5,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from media.qr import qr_data_uri
 from server.api import PUBLIC
 from server.auth import links, service, tickets
 from server.auth.guard import current_actor, login_required
@@ -140,4 +141,4 @@ class UserById(MethodView):
 def binding_code(user_id: int) -> Any:
     """Issue a one-time WeChat binding code for a member (replaces an unused earlier one)"""
     code, expires = service.issue_binding_code(db(), app_config(), current_actor(), user_id, clock_now())
-    return {"code": code, "expires_at": expires}
+    return {"code": code, "expires_at": expires, "qr_png": qr_data_uri(code)}

@@ -91,6 +91,8 @@ class UserQuery(In):
 class BindingCodeOut(Out):
     code = ma.fields.String(metadata={"description": "tell the member; valid once, until expires_at"})
     expires_at = ma.fields.DateTime()
+    qr_png = ma.fields.String(metadata={"description": "data:image/png;base64 QR code of the code, for the "
+                                                      "mini-program's login page to scan"})
 
 
 class TicketOut(Out):

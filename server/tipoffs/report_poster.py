@@ -6,11 +6,11 @@ from __future__ import annotations
 import io
 from urllib.parse import urlencode
 
-import segno
 from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from media.fonts import cjk_font
+from media.qr import qr_image
 from server.auth.scope import Actor
 from server.errors import ApiError
 from server.org.models import Area
@@ -47,16 +47,6 @@ def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill: tup
     return y + (bottom - top)
 
 
-def _qr_image(url: str) -> Image.Image:
-    qr = segno.make(url, error="m", micro=False)
-    buf = io.BytesIO()
-    # quiet zone of 4 modules, as the standard asks; scaled so the code is QR_SIZE px wide or just under
-    scale = max(1, QR_SIZE // qr.symbol_size(border=4)[0])
-    qr.save(buf, kind="png", scale=scale, border=4)
-    buf.seek(0)
-    return Image.open(buf).convert("RGB")
-
-
 def render(*, url: str, area_name: str, county_name: str, bureau: str) -> bytes:
     """The poster as PNG bytes (A4, 150 dpi)."""
     page = Image.new("RGB", (WIDTH, HEIGHT), WHITE)
@@ -65,7 +55,7 @@ def render(*, url: str, area_name: str, county_name: str, bureau: str) -> bytes:
     _centered(draw, 70, "扫码举报", 150, WHITE)
     _centered(draw, 260, f"{area_name} 安全隐患举报", 52, WHITE)
     _centered(draw, 370, "人人都是安全员 · 隐患早发现早整改", 40, INK)
-    qr = _qr_image(url)
+    qr = qr_image(url, width=QR_SIZE)
     page.paste(qr, ((WIDTH - qr.width) // 2, QR_TOP))
     y = QR_TOP + qr.height + 40
     for line in PROMISES:

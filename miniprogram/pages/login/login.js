@@ -21,6 +21,18 @@ Page({
     this.login(this.data.bindingCode)
   },
 
+  // the township admin's console shows the binding code as a QR code too: scanning saves typing it
+  onScan() {
+    wx.scanCode({
+      onlyFromCamera: true,
+      scanType: ['qrCode'],
+      success: (res) => {
+        this.setData({bindingCode: (res.result || '').trim()})
+        if (this.data.bindingCode) this.login(this.data.bindingCode)
+      }
+    })
+  },
+
   async login(bindingCode) {
     this.setData({busy: true, error: ''})
     try {
