@@ -22,8 +22,9 @@ from server.common.timeutil import local_day
 from server.dispatch.models import Task, TaskAssignment
 from server.org.models import Area
 from server.patrol.models import CheckIn, Visit
-from server.ranking import activity, poster, reference, rules
+from server.ranking import poster, rules
 from server.ranking.models import RankingEntry, RankingRun
+from server.ranking.testing import activity, reference
 from server.reports.models import DailyReport
 from tests.patrol_helpers import checkin, local, publicity, visit
 

@@ -8,13 +8,13 @@ For each scale (GRIDPATROL_BENCH_RANKING_SCALES, default "0.5 1 2", about 8 minu
 "0.5 1 2 4" adds 4×, whose 5.9 million visits take 7 minutes more to generate) the database is emptied, a county
 is seeded with scripts/gen_scale.py's generator (places included) with the number of townships multiplied by the scale
 (1× = 25 townships, ~3,000 grids, ~5,100 members, 170,000 places), and October 2026 is filled with
-server/ranking/activity.py (1×: ~150,000 clock-ins, ~1,500,000 visits, publicity, reports, hazards, tasks and
+server/ranking/testing/activity.py (1×: ~150,000 clock-ins, ~1,500,000 visits, publicity, reports, hazards, tasks and
 review decisions) by Core executemany batches; then ANALYZE, as autovacuum would.  Measured:
 
 * publish: the cron path, ``gridpatrol ranking publish`` — compute the month and freeze it, one transaction;
 * compute + publish: a draft first (an admin looks at it), then publish (computes again, finds the same
   digest and freezes the draft's rows);
-* the naive loop: server/ranking/reference.py (ORM objects per member, counted in Python) on a random sample of
+* the naive loop: server/ranking/testing/reference.py (ORM objects per member, counted in Python) on a random sample of
   members, extrapolated to all of them; its scoring and writes are not even counted.
 """
 from __future__ import annotations
@@ -37,7 +37,8 @@ from server import demo  # noqa: E402
 from server.audit.service import CLI, install, set_context  # noqa: E402
 from server.auth.models import User  # noqa: E402
 from server.db import make_engine, make_sessionmaker  # noqa: E402
-from server.ranking import activity, reference, rules, service  # noqa: E402
+from server.ranking import figures, rules, service  # noqa: E402
+from server.ranking.testing import activity, reference  # noqa: E402
 
 MONTH, YEAR, MON = "2026-10", 2026, 10
 TODAY = date(2026, 11, 23)
@@ -120,7 +121,7 @@ def measure(url: str) -> dict:
         with sessions() as session:
             first, last = rules.month_days(YEAR, MON)
             t = time.perf_counter()
-            service.read_figures(session, first, last, calendar.working_days(first, last))
+            figures.read_figures(session, first, last, calendar.working_days(first, last))
             out["read"].append(time.perf_counter() - t)
 
     with sessions() as session:

@@ -44,7 +44,7 @@ class Area(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    parent: Mapped["Area | None"] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+    parent: Mapped[Area | None] = relationship(remote_side=[id], lazy="joined", join_depth=3)
 
     @property
     def level_label(self) -> str:
@@ -52,7 +52,11 @@ class Area(Base):
 
     @property
     def ancestor_ids(self) -> list[int]:
-        return [int(p) for p in self.path.strip("/").split("/") if p]
+        return path_ids(self.path)
+
+    @property
+    def township_id(self) -> int | None:
+        return township_id_of(self.path)
 
     def audit_area_id(self) -> int:
         return self.id
@@ -64,3 +68,15 @@ class Area(Base):
 def subtree_range(path: str) -> tuple[str, str]:
     """[low, high) bounds of every path under ``path`` (inclusive of itself): '/' + 1 is '0'."""
     return path, path[:-1] + "0"
+
+
+def path_ids(path: str) -> list[int]:
+    """The ids of a materialized path, from the county down: "/1/7/42/" → [1, 7, 42]."""
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+def township_id_of(path: str) -> int | None:
+    """The township of the area with this path (itself if it is one), from /county/township/...; None for a
+    county.  The one way the township of an area, a record or an actor's area is found: no query, no parents."""
+    ids = path_ids(path)
+    return ids[1] if len(ids) > 1 else None

@@ -1,16 +1,23 @@
 """Posters for the work group (群晾晒): PNGs about 1080 px wide, readable on a phone, drawn with the project's CJK
-font.  Plain values in, PNG bytes out: no database, no Flask."""
+font.  ``poster_png`` picks the rows of a stored board; ``render`` draws them (plain values in, PNG bytes out)."""
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Sequence
+from typing import Any, Sequence
 
 from PIL import Image, ImageDraw
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from media.fonts import cjk_font
+from server.auth.scope import Actor
 from server.common.timeutil import LOCAL_TZ
+from server.org.models import Area
+from server.ranking.boards import board_query, township_filter
+from server.ranking.models import RankingEntry, RankingRun
+from server.ranking.rules import METRICS
 
 WIDTH = 1080
 MARGIN = 48
@@ -111,3 +118,50 @@ def render(info: PosterInfo) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG", optimize=False)
     return out.getvalue()
+
+
+# --- which rows go on a poster -------------------------------------------------------------------------------------
+
+def _lost(entry: RankingEntry, rule_doc: dict[str, Any], n: int = 2) -> str:
+    """Where a row lost the most points on rates and penalties (the bonus counts, such as hazards found, are not
+    losses): "失分 进岗打卡率 -12.5 · 巡查覆盖率 -8.0"."""
+    lost = []
+    for name, spec in rule_doc["metrics"].items():
+        if METRICS[name].kind == "count" and not METRICS[name].penalty:
+            continue
+        points = entry.metrics[name]["points"]
+        missing = -points if METRICS[name].penalty else spec["weight"] - points
+        if missing > 0.05:
+            lost.append((missing, name))
+    lost.sort(key=lambda x: (-x[0], x[1]))
+    return ("失分 " + " · ".join(f"{METRICS[name].label} -{m:.1f}" for m, name in lost[:n])) if lost else ""
+
+
+def poster_png(session: Session, actor: Actor, run: RankingRun, township_id: int | None = None, top: int = 10,
+               bottom: int = 5) -> bytes:
+    """A township's top and bottom members, or (no township) the county's townships."""
+    doc = run.rule.document
+    footer = f"规则: {doc.get('title', '')} · 摘要 {run.digest[:12]}" + (f" · 更正: {run.reason}" if run.reason else "")
+    if township_id is None:
+        county = session.scalar(select(Area.name).where(Area.level == "county").order_by(Area.id).limit(1)) or ""
+        rows = session.scalars(board_query(session, actor, run, "township")).all()
+        sections = [("乡镇(街道)排名 · 按网格员平均分" if doc["aggregate"] == "mean" else "乡镇(街道)排名 · 按网格员中位分",
+                     [PosterRow(r.rank, r.name, f"网格员 {r.members} 名", r.score, _lost(r, doc)) for r in rows])]
+        info = PosterInfo(f"{county} 乡镇(街道)月排名", run.month, run.rule_version, run.revision,
+                          run.published_at, f"共 {len(rows)} 个乡镇(街道)", footer, sections)
+        return render(info)
+    township = township_filter(session, actor, township_id)
+    assert township is not None
+    rows = session.scalars(board_query(session, actor, run, "member", township.id)).all()
+    head = rows[:top]
+    tail = [r for r in rows[-bottom:] if r not in head] if bottom else []
+    sections = [(f"前 {len(head)} 名", [PosterRow(r.township_rank or r.rank, r.name, r.grid_name or "", r.score, "")
+                                      for r in head])]
+    if tail:
+        sections.append((f"后 {len(tail)} 名", [PosterRow(r.township_rank or r.rank, r.name, r.grid_name or "",
+                                                          r.score, _lost(r, doc)) for r in tail]))
+    if not rows:
+        sections = [("本月没有可排名的数据", [])]
+    info = PosterInfo(f"{township.name} 网格员月排名", run.month, run.rule_version, run.revision, run.published_at,
+                      f"共 {len(rows)} 名网格员", footer, sections)
+    return render(info)

@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
 from server.common.timeutil import local_day
-from server.ranking import rules, service
+from server.ranking import boards, documents, rules, service
+from server.ranking import poster as posters
 from server.ranking.schemas import (RankingBoardQuery, RankingEntryOut, RankingExportQuery, RankingMeOut,
                                     RankingMonthOut, RankingPosterQuery, RankingPublishIn, RankingRevisionQuery,
                                     RankingRuleIn, RankingRuleOut, RankingRunOut)
@@ -34,7 +35,7 @@ def _calendar() -> rules.Calendar:
 @blp.response(200, RankingMonthOut(many=True))
 def months() -> Any:
     """Months with a ranking, newest first: published revisions (and the draft, for admins)"""
-    return service.months(db(), current_actor())
+    return boards.months(db(), current_actor())
 
 
 @blp.route("/rules")
@@ -59,7 +60,7 @@ class Rules(MethodView):
 def compute(month: str) -> Any:
     """Compute the month's draft under the current rule (replaces the previous draft)"""
     now = clock_now()
-    return service.run_out(service.compute(db(), month, today=local_day(now), now=now, calendar=_calendar()))
+    return boards.run_out(service.compute(db(), month, today=local_day(now), now=now, calendar=_calendar()))
 
 
 @blp.route("/<month>/publish", methods=["POST"])
@@ -69,7 +70,7 @@ def compute(month: str) -> Any:
 def publish(data: dict[str, Any], month: str) -> Any:
     """Publish an ended month (frozen); publishing again is 409 — a correction is the next revision with a reason"""
     now = clock_now()
-    return service.run_out(service.publish(db(), month, today=local_day(now), now=now, calendar=_calendar(),
+    return boards.run_out(service.publish(db(), month, today=local_day(now), now=now, calendar=_calendar(),
                                            published_by=current_actor().username, revision=data.get("revision"),
                                            reason=data.get("reason")))
 
@@ -82,10 +83,10 @@ def publish(data: dict[str, Any], month: str) -> Any:
 def board(args: dict[str, Any], month: str, pagination_parameters: Any) -> Any:
     """A leaderboard, best first: members, villages or townships (members: their township's)"""
     actor = current_actor()
-    run = service.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
-    stmt = service.board_query(db(), actor, run, args["level"], args.get("township_id"))
+    run = boards.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
+    stmt = boards.board_query(db(), actor, run, args["level"], args.get("township_id"))
     doc = run.rule.document
-    return [service.entry_out(e, doc) for e in page_of(db(), stmt, pagination_parameters)]
+    return [boards.entry_out(e, doc) for e in page_of(db(), stmt, pagination_parameters)]
 
 
 @blp.route("/<month>/me", methods=["GET"])
@@ -94,7 +95,7 @@ def board(args: dict[str, Any], month: str, pagination_parameters: Any) -> Any:
 @blp.response(200, RankingMeOut)
 def me(args: dict[str, Any], month: str) -> Any:
     """My rank, score and every metric (raw value, points, my township's median), and the change since last month"""
-    return service.me(db(), current_actor(), month, _today(), args.get("revision"))
+    return boards.me(db(), current_actor(), month, _today(), args.get("revision"))
 
 
 @blp.route("/<month>/poster.png", methods=["GET"])
@@ -104,8 +105,8 @@ def me(args: dict[str, Any], month: str) -> Any:
 def poster(args: dict[str, Any], month: str) -> Any:
     """A poster for the work group: a township's top and bottom members, or the county's townships"""
     actor = current_actor()
-    run = service.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
-    png = service.poster_png(db(), actor, run, args.get("township_id"), args["top"], args["bottom"])
+    run = boards.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
+    png = posters.poster_png(db(), actor, run, args.get("township_id"), args["top"], args["bottom"])
     return Response(png, mimetype="image/png")
 
 
@@ -116,9 +117,9 @@ def poster(args: dict[str, Any], month: str) -> Any:
 def export(args: dict[str, Any], month: str) -> Any:
     """A whole board (in scope) as XLSX with every metric's raw value and points"""
     actor = current_actor()
-    run = service.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
-    entries = db().scalars(service.board_query(db(), actor, run, args["level"], args.get("township_id"))).all()
+    run = boards.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
+    entries = db().scalars(boards.board_query(db(), actor, run, args["level"], args.get("township_id"))).all()
     title = entries[0].township_name if args.get("township_id") and entries else ""
-    body = service.export_xlsx(run, entries, args["level"], title)
+    body = documents.export_xlsx(run, entries, args["level"], title)
     name = f"ranking-{run.month}-r{run.revision}-{args['level']}.xlsx"
     return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,6 +1,6 @@
 """The month's figures the obvious way: a loop over members, loading each one's records as ORM objects and counting
 in Python.  Far too slow for a county (the benchmark measures it) but easy to read, so the tests hold the
-set-based queries of service.py against it, member by member."""
+set-based queries of figures.py against it, member by member."""
 from __future__ import annotations
 
 from datetime import date
