@@ -90,6 +90,8 @@ class Config:
     ticket_seconds: int = 60                   # a one-time login ticket for the mini-program's web-view
     link_seconds: int = 300                    # a signed link to a printable page or an export
     link_signing_key: str = ""                 # HMAC key of signed links
+    # CORS for the public tip-off endpoints: "https://portal.example.gov.cn,https://…" or "*"; empty: off
+    cors_origins: str = ""
     # tip-offs (举报): Fernet key(s) of the tipster's phone and name ("k1,k2": the first encrypts, all decrypt) and
     # the HMAC key of the tracking-code and phone hashes (keep it: repeat tipsters are counted by it)
     tipoff_phone_key: str = ""
@@ -100,6 +102,11 @@ class Config:
     # rankings: a JSON calendar of working days (server/ranking/calendar.json describes the format); empty: that one
     ranking_calendar: str = ""
     log_level: str = "INFO"
+    # /metrics answers loopback clients, and others presenting "Authorization: Bearer <this>" when it is set
+    metrics_token: str = ""
+    # request lines and header fields larger than these answer 414 / 431 in the API's error shape
+    max_url_bytes: int = 4096
+    max_header_bytes: int = 8192
     # behind nginx or another reverse proxy: trust one X-Forwarded-For hop for client IPs
     trust_proxy: bool = False
     testing: bool = False

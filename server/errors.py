@@ -192,6 +192,9 @@ def database_unavailable() -> Response:
 
 def handle_unexpected(err: Exception) -> Response:
     if is_database_outage(err):
+        from server.ops.metrics import database_error
+
+        database_error(err)
         log.warning("database unavailable: %s", err.__class__.__name__, exc_info=err)
         return database_unavailable()
     log.exception("unhandled exception", exc_info=err)

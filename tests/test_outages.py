@@ -50,6 +50,12 @@ def _photo_rows(engine) -> int:
         return conn.scalar(select(func.count()).select_from(Photo))
 
 
+def _db_errors(client) -> float:
+    text = client.get("/metrics").get_data(as_text=True)
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("gridpatrol_database_errors_total{"))
+
+
 def _until_ok(call, tries: int = 50):
     for _ in range(tries):
         resp = call()
@@ -63,6 +69,7 @@ def test_postgresql_stopped_answers_503_database_unavailable_and_recovers_withou
     stop, start = _pg_commands(engine)
     headers = world.headers("m1")
     assert client.get("/api/v1/me", headers=headers).status_code == 200
+    errors_before = _db_errors(client)
     _checkpoint(engine)
     _sh(stop)
     try:
@@ -81,6 +88,7 @@ def test_postgresql_stopped_answers_503_database_unavailable_and_recovers_withou
         _sh(start)
     assert _until_ok(lambda: client.get("/api/v1/me", headers=headers)).status_code == 200
     assert client.get("/readyz").status_code == 200
+    assert _db_errors(client) >= errors_before + 3  # counted in /metrics
 
 
 @pytest.fixture

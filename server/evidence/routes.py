@@ -15,6 +15,7 @@ from server.common.geo import to_wgs84
 from server.errors import ApiError
 from server.evidence import service
 from server.evidence.schemas import PhotoOut, PhotoUpload
+from server.ops import metrics
 from server.ratelimit import limiter
 from server.web import app_config, clock_now, db, store
 
@@ -91,6 +92,8 @@ def upload(form: dict[str, Any]) -> Any:
         db(), app_config(), store(), actor, client_uuid=str(form["client_uuid"]), purpose=form["purpose"],
         data=data, claimed_time=form.get("claimed_time"), claimed=claimed, place_id=form.get("place_id"),
         member_name=actor.display_name if actor else "群众举报", now=clock_now())
+    if result.created:
+        metrics.photo_stored(form["purpose"], len(data))
     return _with_urls(result.photo), 201 if result.created else 200
 
 

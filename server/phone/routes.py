@@ -5,6 +5,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from server.auth.guard import current_actor, login_required
+from server.ops import metrics
 from server.phone import service
 from server.phone.schemas import SyncIn, SyncOut, TodayOut
 from server.web import app_config, clock_now, db
@@ -19,7 +20,9 @@ blp = Blueprint("phone", __name__, url_prefix="/api/v1", description="手机端:
 def sync(data: dict[str, Any]) -> Any:
     """Upload records made offline (clock-ins, visits, publicity, reports) in one batch; each item answers
     created, duplicate or error, and one bad item never rolls back the others"""
-    return {"results": service.sync(db(), app_config(), current_actor(), data["items"], clock_now())}
+    results = service.sync(db(), app_config(), current_actor(), data["items"], clock_now())
+    metrics.sync_results(results)
+    return {"results": results}
 
 
 @blp.route("/me/today", methods=["GET"])

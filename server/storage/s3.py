@@ -18,6 +18,7 @@ import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 
+from server.ops.metrics import store_error
 from server.storage.base import (ObjectInfo, ObjectNotFound, ObjectStore, ObjectStoreError,
                                  ObjectStoreUnavailable, UploadReader, check_cutoff, check_expires, check_key,
                                  check_prefix, content_disposition, source_errors)
@@ -175,12 +176,16 @@ class S3ObjectStore(ObjectStore):
         except S3Error as exc:
             if key is not None and exc.code in _MISSING_OBJECT:
                 raise ObjectNotFound(key) from exc
+            store_error(exc.code or "S3Error")
             if exc.code in _SERVER_TROUBLE:
                 raise ObjectStoreUnavailable(f"S3 {exc.code}: {exc.message}") from exc
             raise ObjectStoreError(f"S3 {exc.code}: {exc.message}") from exc
         except (ServerError, InvalidResponseError) as exc:  # a 5xx without an S3 body, or a proxy's error page
+            store_error(type(exc).__name__)
             raise ObjectStoreUnavailable(str(exc)) from exc
         except MinioException as exc:
+            store_error(type(exc).__name__)
             raise ObjectStoreError(str(exc)) from exc
         except (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError) as exc:
+            store_error("unreachable")
             raise ObjectStoreUnavailable(f"S3 server unreachable: {exc}") from exc
