@@ -71,15 +71,22 @@ def db_upgrade(revision: str) -> None:
 
 
 @main.command("demo")
-@click.option("--scale", type=click.Choice(["demo", "county"]), default="demo", show_default=True)
+@click.option("--scale", type=click.Choice(["demo", "county", "tiny"]), default="demo", show_default=True)
 @click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="the history runs from the first of last month to the day before this one (default: today, "
+                   "Asia/Shanghai)")
+@click.option("--activity/--no-activity", default=None,
+              help="seed the history of activity (default: yes, except for --scale county)")
 @click.option("--if-empty", is_flag=True, help="do nothing when the database already has areas")
 @click.option("--accounts-file", type=click.Path(path_type=Path), default=VAR_DIR / "demo-accounts.json",
               show_default=True)
 @with_appcontext
-def demo(scale: str, seed: int, if_empty: bool, accounts_file: Path) -> None:
-    """Seed a county with townships, villages, grids, people and places."""
+def demo(scale: str, seed: int, today: Any, activity: bool | None, if_empty: bool, accounts_file: Path) -> None:
+    """Seed a county with townships, villages, grids, people and places, and a history of their work."""
     from server import demo as demo_data
+    from server import demo_activity
+    from server.common.timeutil import local_day
     with _session() as session:
         if not demo_data.is_empty(session):
             if if_empty:
@@ -89,9 +96,24 @@ def demo(scale: str, seed: int, if_empty: bool, accounts_file: Path) -> None:
             raise click.ClickException("database is not empty; demo data goes into an empty database")
         made = demo_data.generate(session, demo_data.Scale.named(scale), seed=seed)
         session.commit()
-    accounts_file.parent.mkdir(parents=True, exist_ok=True)
-    accounts_file.write_text(json.dumps(made.accounts, ensure_ascii=False, indent=1))
-    click.echo(f"seeded {made.county.name}: {made.grids} grids, {made.members} members, {made.places} places")
+        click.echo(f"seeded {made.county.name}: {made.grids} grids, {made.members} members, {made.places} places")
+        accounts_file.parent.mkdir(parents=True, exist_ok=True)
+        accounts_file.write_text(json.dumps(made.accounts, ensure_ascii=False, indent=1))
+        if activity if activity is not None else scale != "county":
+            day = today.date() if today else local_day(current_app.extensions["gridpatrol.clock"]())
+            click.echo("seeding the history of the last month and this one (a minute or more) ...")
+
+            def progress(done: Any, made: Any) -> None:
+                if done.isoweekday() == 7:
+                    click.echo(f"  up to {done}: {made.counts.get('checkins', 0)} clock-ins, "
+                               f"{made.counts.get('visits', 0)} visits, {made.counts.get('photos', 0)} photos")
+
+            with _api_errors():
+                history = demo_activity.seed(session, current_app.extensions["gridpatrol.config"],
+                                             current_app.extensions["gridpatrol.store"], today=day, seed=seed,
+                                             profile=demo_activity.PROFILES[scale], progress=progress)
+            for line in demo_activity.summary(session, history):
+                click.echo(line)
     _print_accounts(accounts_file)
 
 

@@ -1,7 +1,8 @@
 """Demo and scale data: one county with realistic Chinese names, grids that tile it, people and places.
 
 ``generate(session, Scale.DEMO)`` seeds the small county that ``./scripts/serve`` shows; ``Scale.COUNTY`` builds the
-county-scale data of the benchmarks (25 townships, ~3,000 grids, ~5,000 members, 170,000 places).  The geometry is
+county-scale data of the benchmarks (25 townships, ~3,000 grids, ~5,000 members, 170,000 places); ``Scale.TINY``
+(2 townships, 4 grids, 4 members) is for tests.  Their activity is server/demo_activity.py.  The geometry is
 real: townships are Voronoi cells of the county, villages of their township, grids of their village, so grids
 tile the county without gaps or overlaps.  Everything is deterministic for a seed.
 """
@@ -77,9 +78,10 @@ class Scale:
 
     @classmethod
     def named(cls, name: str) -> "Scale":
-        return {"demo": DEMO, "county": COUNTY}[name]
+        return {"demo": DEMO, "county": COUNTY, "tiny": TINY}[name]
 
 
+TINY = Scale("tiny", townships=2, villages_per_township=1, grids_per_village=2, members_per_grid=1.0, places=60)
 DEMO = Scale("demo", townships=5, villages_per_township=6, grids_per_village=4, members_per_grid=1.5, places=3000)
 COUNTY = Scale("county", townships=25, villages_per_township=20, grids_per_village=6, members_per_grid=1.7,
                places=170_000)
