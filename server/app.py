@@ -7,7 +7,7 @@ from flask import Flask, redirect, send_from_directory
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import web
+from server import cors, web
 from server.api import API_TITLE, API_VERSION, SPEC_OPTIONS, Api
 from server.audit import service as audit
 from server.common.timeutil import Clock, system_clock
@@ -77,6 +77,7 @@ def create_app(config: Config | None = None, *, clock: Clock = system_clock, sto
     })
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in responses and logs
     web.install(app)
+    cors.install(app)
     limiter.init_app(app)
 
     api = Api(app)
