@@ -92,8 +92,6 @@ class Config:
     link_signing_key: str = ""                 # HMAC key of signed links
     # CORS for the public tip-off endpoints: "https://portal.example.gov.cn,https://…" or "*"; empty: off
     cors_origins: str = ""
-    # CORS for the public tip-off endpoints: "https://portal.example.gov.cn,https://…" or "*"; empty: off
-    cors_origins: str = ""
     # tip-offs (举报): Fernet key(s) of the tipster's phone and name ("k1,k2": the first encrypts, all decrypt) and
     # the HMAC key of the tracking-code and phone hashes (keep it: repeat tipsters are counted by it)
     tipoff_phone_key: str = ""
