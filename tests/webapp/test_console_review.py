@@ -1,0 +1,116 @@
+"""照片审核 by keyboard only: a township admin works through ten records (approves six, rejects two with reasons,
+bulk-approves the rest of the unflagged); the database holds exactly those decisions by that admin, and the member
+reads the reasons in their own client."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server.audit.models import AuditEntry
+from server.patrol.models import CheckIn, PublicityVisit
+from tests.webapp.conftest import shot
+from tests.webapp.console_helpers import (  # noqa: F401
+    checkin,
+    console_login,
+    console_phone,
+    desk,
+    publicity,
+)
+from tests.webapp.helpers import log_in
+
+
+def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, session):  # noqa: F811
+    from playwright.sync_api import expect
+
+    w = live.world
+    flagged = [checkin(live, "m1", lng=120.3, minutes_ago=50 - n) for n in range(2)]      # outside grid G1
+    plain = [checkin(live, "m1b", lat=29.2, lng=120.15, minutes_ago=45 - n) for n in range(2)]
+    plain += [checkin(live, "m1", minutes_ago=40 - n) for n in range(3)]
+    plain += [publicity(live, "m1", w.places["P1"].id, minutes_ago=20 - n) for n in range(3)]
+    assert all(r["flags"] for r in flagged) and not any(r["flags"] for r in plain)
+    foreign = checkin(live, "m2", lat=29.2, lng=120.3)       # township 2: never in town1's queue
+
+    console_login(desk, "town1")
+    cards = desk.locator("[data-record]")
+    cards.nth(9).wait_for()
+    assert cards.count() == 10
+    assert "待审核 10 条, 其中有异常标记 2 条" in desk.get_by_test_id("review-summary").inner_text()
+    # flagged first, with the server's Chinese explanation; names, not ids
+    first = cards.nth(0)
+    assert first.get_attribute("data-record") in {f"checkin:{r['id']}" for r in flagged}
+    first.get_by_text("打卡位置不在网格内").wait_for()
+    first.get_by_text("测试m1").wait_for()
+    first.locator(".gc-thumb img").first.wait_for()
+    assert f"checkin:{foreign['id']}" not in [c.get_attribute("data-record") for c in cards.all()]
+    shot(desk, "console-01-review")
+
+    desk.keyboard.press("Enter")                      # the large viewer of the focused card
+    viewer = desk.get_by_role("dialog")
+    viewer.get_by_text("照片信息").wait_for()
+    viewer.get_by_role("img", name="位置示意图").wait_for()
+    viewer.get_by_text("HUAWEI NOVA 9").wait_for()
+    shot(desk, "console-02-review-viewer", full_page=False)
+    desk.keyboard.press("Escape")
+    viewer.wait_for(state="detached")
+
+    desk.keyboard.press("?")
+    desk.get_by_role("dialog", name="快捷键").wait_for()
+    desk.keyboard.press("Escape")
+
+    order = [c.get_attribute("data-record") for c in cards.all()]
+    for _ in range(6):                                # a: approve, the focus moves on by itself
+        desk.keyboard.press("a")
+        desk.wait_for_timeout(150)
+    desk.get_by_text("已通过").nth(5).wait_for()
+    desk.keyboard.press("r")
+    desk.get_by_role("dialog", name="驳回原因").wait_for()
+    desk.keyboard.press("2")                          # 非现场拍摄
+    desk.keyboard.press("Enter")
+    desk.get_by_role("dialog", name="驳回原因").wait_for(state="detached")
+    desk.keyboard.press("r")
+    desk.get_by_role("dialog", name="驳回原因").wait_for()
+    desk.keyboard.press("6")                          # 其他: free text
+    expect(desk.get_by_label("其他原因")).to_be_focused()
+    desk.keyboard.type("照片与宣传场所不符")
+    desk.keyboard.press("Enter")
+    desk.get_by_role("dialog", name="驳回原因").wait_for(state="detached")
+    # typing inside an input never decides anything
+    desk.get_by_label("日期").focus()
+    desk.keyboard.type("a")
+    desk.keyboard.press("Escape")
+
+    bulk = desk.get_by_role("button", name="批量通过未标记 (2)")
+    bulk.focus()
+    desk.keyboard.press("Enter")
+    dialog = desk.get_by_role("dialog", name="批量通过")
+    assert dialog.get_by_test_id("bulk-count").inner_text() == "2"
+    desk.keyboard.press("Enter")
+    dialog.wait_for(state="detached")
+    desk.get_by_text("批量通过 2 条").wait_for()
+    shot(desk, "console-03-review-decided")
+    assert not desk.js_errors, desk.js_errors
+
+    kinds = {"checkin": CheckIn, "publicity": PublicityVisit}
+    got = {}
+    for ref in order:
+        kind, rid = ref.split(":")
+        rec = session.get(kinds[kind], int(rid))
+        session.refresh(rec)
+        got[ref] = (rec.review_status, rec.review_reason)
+    assert [got[r][0] for r in order[:6]] == ["approved"] * 6
+    assert [got[r] for r in order[6:8]] == [("rejected", "非现场拍摄"), ("rejected", "照片与宣传场所不符")]
+    assert [got[r][0] for r in order[8:]] == ["approved"] * 2
+    assert session.get(CheckIn, foreign["id"]).review_status == "pending"
+    town1 = w.users["town1"].id
+    for ref in order:
+        kind, rid = ref.split(":")
+        table = kinds[kind].__tablename__
+        entries = session.scalars(select(AuditEntry).where(
+            AuditEntry.object_type == table, AuditEntry.object_id == rid, AuditEntry.action == f"{table}.update")).all()
+        actors = [e.actor_id for e in entries if "review_status" in e.summary]   # not the recount of the day
+        assert actors == [town1], (ref, actors)
+
+    # the member reads why in their own client (both rejected records are m1's: a clock-in and a publicity visit)
+    assert {session.get(kinds[r.split(":")[0]], int(r.split(":")[1])).user_id for r in order[6:8]} == {w.users["m1"].id}
+    log_in(phone, "m1")
+    phone.get_by_text("驳回原因: 非现场拍摄").wait_for()
+    phone.get_by_text("驳回原因: 照片与宣传场所不符").wait_for()
