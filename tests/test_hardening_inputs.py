@@ -3,6 +3,7 @@ beyond the id columns, a token for an impossible user — answer the documented 
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from datetime import timedelta
 
 import jwt
@@ -123,3 +124,14 @@ def test_a_multipart_upload_above_the_json_limit_is_still_accepted(client, world
     data = jpeg(7, size=(1600, 1200))
     data += b"\0" * (config.max_json_bytes + 1 - len(data)) if len(data) <= config.max_json_bytes else b""
     assert upload(client, world.headers("m1"), "visit", data).status_code == 201
+
+
+def test_a_nul_in_an_open311_request_answers_in_open311s_error_format(client, world, engine):
+    # (a form cannot carry a lone surrogate: its bytes are not UTF-8, and werkzeug decodes them as U+FFFD)
+    form = {"service_code": "001", "lat": "29.2", "long": "120.05", "description": "楼道\x00堵塞"}
+    body = "&".join(f"{k}={quote(v)}" for k, v in form.items())
+    with nothing_changes(engine):
+        resp = client.post("/open311/v2/requests.json", data=body, content_type="application/x-www-form-urlencoded")
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    (error,) = resp.get_json()
+    assert error["code"] == 400 and error["description"].startswith("description")

@@ -28,6 +28,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
 from server.api import PUBLIC
+from server.common.schemas import Guarded
 from server.common.timeutil import LOCAL_TZ
 from server.errors import ApiError, translate_messages
 from server.tipoffs import public, service
@@ -80,7 +81,7 @@ def _http_error(err: HTTPException) -> Response:
     return _errors(_open311_status(status), descriptions)  # flask-limiter adds Retry-After to a 429
 
 
-class _Spec(ma.Schema):
+class _Spec(Guarded):
     """Open311 arguments: unknown ones (attribute[...], extensions) are ignored, and an empty one counts as absent
     (the spec's "Optional Arguments")."""
 
