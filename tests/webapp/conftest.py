@@ -124,9 +124,25 @@ def phone(browser: Any, live: Live) -> Iterator[Any]:
             and "net::ERR" not in m.text else None)
     page.js_errors = errors  # type: ignore[attr-defined]
     yield page
+    if errors:
+        print("browser errors:", *errors, sep="\n  ")
+    try:
+        SCREENSHOTS.parent.joinpath("last-failure.png").parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(os.environ.get("TMPDIR", "/tmp")) / "gridpatrol-webapp-last.png"))
+    except Exception:
+        pass
     ctx.close()
 
 
 def shot(page: Any, name: str, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def live_headers(live: Live, username: str) -> dict[str, str]:
+    """A bearer token for the live server's clock (the world's own tokens follow the suite's fake clock)."""
+    from server.auth import tokens
+
+    user = live.world.users[username]
+    token = tokens.issue_access_token(live.app.extensions["gridpatrol.config"], user.id, user.role, live.clock())
+    return {"Authorization": f"Bearer {token}"}

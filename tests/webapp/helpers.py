@@ -37,8 +37,23 @@ def outbox_counts(page: Any) -> dict[str, int]:
 
 
 def wait_all_sent(page: Any, timeout_ms: int = 30000) -> None:
-    page.wait_for_function("""async () => {
-      const src = document.querySelector('script[type=module]').src;
-      const m = await import(src.replace(/js\\/app\\.js$/, 'js/outbox.js'));
-      return m.snapshot().waiting === 0;
-    }""", timeout=timeout_ms, polling=300)
+    """Until the outbox holds nothing unsent (the page mirrors its count on <body data-outbox-waiting>)."""
+    page.wait_for_function("() => document.body.dataset.outboxWaiting === '0'", timeout=timeout_ms, polling=200)
+
+
+def answer_checklist(page: Any, photo: Path, hazard_item: str = "I02") -> None:
+    """Answer every item of the patrol form as a member would: 是 everywhere, 否 (a hazard, described) on one item,
+    a number in range, a photo where the item asks for one."""
+    page.locator("[data-item]").first.wait_for()
+    for item in page.locator("[data-item]").all():
+        item_id = item.get_attribute("data-item")
+        radios = item.get_by_role("radio")
+        if radios.count():
+            item.get_by_role("radio", name="否" if item_id == hazard_item else "是").click()
+        elif item.locator("input[type=number]").count():
+            item.get_by_role("spinbutton").fill("3")
+        if item_id == hazard_item:
+            item.get_by_label(f"问题描述 {item_id}").fill("车间安全出口被货物堵塞")
+        if item.get_by_text("(必须拍照)").count():
+            item.get_by_label("现场照片 拍照").set_input_files(str(photo))
+            item.locator(".gp-thumb img").first.wait_for()

@@ -101,9 +101,14 @@ async function refreshTokens(s) {
   return refreshing;
 }
 
-// request(method, path, {json, body, timeout, auth=true, asUser}) → data; throws ApiError.
+// request(method, path, {json, body, headers, timeout, auth=true, asUser}) → data; throws ApiError.
 // asUser: the outbox names the account an item belongs to; the request is refused if another one is logged in.
 export async function request(method, path, opts) {
+  return (await exchange(method, path, opts)).data;
+}
+
+// exchange(…) → {status, data, headers}: for the few callers that read headers (resumable uploads).
+export async function exchange(method, path, opts) {
   opts = opts || {};
   const auth = opts.auth !== false;
   for (let attempt = 0; ; attempt++) {
@@ -118,7 +123,7 @@ export async function request(method, path, opts) {
     try {
       const r = await rawFetch(method, path, Object.assign({}, opts, { token: auth ? s.access_token : null }));
       emit('success', path);
-      return r.data;
+      return r;
     } catch (e) {
       if (auth && e.status === 401 && attempt === 0 && s.refresh_token) {
         await refreshTokens(s);

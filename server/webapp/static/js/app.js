@@ -8,8 +8,8 @@ import { useRoute, go } from './router.js';
 import { Overlays, alert } from './ui/widgets.js';
 import { prefs, setCare } from './prefs.js';
 import { Login } from './screens/login.js';
+import { prefetch } from './offline.js';
 import { SCREENS, TABS } from './screens/index.js';
-import { Console } from './console/index.js';
 
 const FIELD_ROLES = { member: true };
 
@@ -35,6 +35,7 @@ function useOutbox() {
 
 function FieldApp({ session, box }) {
   const route = useRoute();
+  useEffect(() => { if (navigator.onLine) prefetch(); }, [session.user_id]);
   const screen = SCREENS[route.name] || SCREENS.today;
   const tab = TABS.some((t) => t.name === route.name) ? route.name : (screen.tab || '');
   const Screen = screen.Screen;
@@ -47,6 +48,18 @@ function FieldApp({ session, box }) {
   </div>`;
 }
 
+// The console is loaded only for admins: members never download it, and a console module being worked on can
+// never break the field screens.
+function ConsoleLoader({ session }) {
+  const [mod, setMod] = useState(null);
+  const [error, setError] = useState('');
+  useEffect(() => { import('./console/index.js').then(setMod, (e) => setError(String(e && e.message || e))); }, []);
+  if (error) return html`<div class="gp-error" role="alert">管理后台加载失败: ${error}</div>`;
+  if (!mod) return html`<div class="gp-boot">正在加载管理后台…</div>`;
+  const Console = mod.Console;
+  return html`<${Console} session=${session} />`;
+}
+
 function Root() {
   const session = useSession();
   const box = useOutbox();
@@ -57,7 +70,7 @@ function Root() {
   if (needLogin) {
     body = html`<${Login} session=${session} box=${box} />`;
   } else if (!FIELD_ROLES[session.user.role]) {
-    body = html`<${Console} session=${session} />`;
+    body = html`<${ConsoleLoader} session=${session} />`;
   } else {
     if (route.name === 'login') { go('today'); }
     body = html`<${FieldApp} session=${session} box=${box} />`;

@@ -15,7 +15,6 @@ const SYNC_BATCH = 20;
 const BACKOFF_CAP_S = 300;
 const TIMER_S = 60;
 const SENT_KEEP_MS = 7 * 24 * 3600 * 1000;
-export const PHOTO_TIMEOUT_MS = 120000;   // a 4 MB photo at 400 kbit/s needs ~80 s
 export const TUS_THRESHOLD = 1024 * 1024;
 export const PHOTO_REF = 'lp-';            // a record names a photo still on the phone as "lp-<uuid>"
 
@@ -29,7 +28,11 @@ let started = false;
 const subscribers = new Set();
 
 export function subscribe(fn) { subscribers.add(fn); fn(snapshot()); return () => subscribers.delete(fn); }
-function notify() { const s = snapshot(); subscribers.forEach((fn) => fn(s)); }
+function notify() {
+  const s = snapshot();
+  document.body.dataset.outboxWaiting = String(s.waiting);   // readable by anything on the page (and by tests)
+  subscribers.forEach((fn) => fn(s));
+}
 
 function owner() { const s = api.session(); return s ? s.user_id : null; }
 
@@ -195,9 +198,66 @@ async function forgetBlobs(record) {
   }
 }
 
+function b64(text) { return btoa(unescape(encodeURIComponent(String(text)))); }
+
+function photoFields(item, blob) {
+  const m = item.meta || {};
+  const f = [['client_uuid', item.id], ['purpose', item.purpose], ['filename', blob.name || 'photo.jpg']];
+  if (m.claimed_time) f.push(['claimed_time', m.claimed_time]);
+  if (m.lat != null && m.lng != null) f.push(['lat', m.lat], ['lng', m.lng], ['coord_system', 'wgs84']);
+  if (m.place_id) f.push(['place_id', m.place_id]);
+  return f;
+}
+
+function sendTimeout(bytes) { return 30000 + Math.ceil(bytes / 25); }  // ≥ 25 KB/s: a weak 3G link, with room
+
+// tus 1.0 (/api/v1/uploads): a photo cut off at 90% resumes at 90%.  The upload's URL is kept on the item, so a
+// retry (even after the page was killed) asks the server where it stands and sends only the rest.
+async function uploadResumable(item, blob) {
+  const tus = { 'Tus-Resumable': '1.0.0' };
+  const size = blob.blob.size;
+  let offset = 0;
+  if (item.uploadUrl) {
+    try {
+      const head = await api.exchange('HEAD', item.uploadUrl, { headers: tus, asUser: item.owner, timeout: 20000 });
+      if (head.headers.get('Upload-Photo-Id')) return { id: head.headers.get('Upload-Photo-Id') };
+      offset = Number(head.headers.get('Upload-Offset') || 0);
+    } catch (e) {
+      if (e.status !== 404 && e.status !== 410) throw e;
+      item.uploadUrl = null;   // expired or swept: start again
+    }
+  }
+  if (!item.uploadUrl) {
+    const made = await api.exchange('POST', '/uploads', {
+      headers: Object.assign({ 'Upload-Length': String(size), 'Upload-Metadata': photoFields(item, blob).map((kv) => kv[0] + ' ' + b64(kv[1])).join(',') }, tus),
+      asUser: item.owner, timeout: 20000,
+    });
+    if (made.headers.get('Upload-Photo-Id')) return { id: made.headers.get('Upload-Photo-Id') };
+    item.uploadUrl = made.headers.get('Location');
+    offset = Number(made.headers.get('Upload-Offset') || 0);
+    await save(item);
+  }
+  for (let round = 0; round < 3; round++) {
+    try {
+      const done = await api.exchange('PATCH', item.uploadUrl, {
+        headers: Object.assign({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }, tus),
+        body: blob.blob.slice(offset), asUser: item.owner, timeout: sendTimeout(size - offset),
+      });
+      const id = done.headers.get('Upload-Photo-Id');
+      if (id) return { id: id };
+      offset = Number(done.headers.get('Upload-Offset') || offset);
+    } catch (e) {
+      if (e.status !== 409 || !e.detail || e.detail.offset === undefined) throw e;
+      offset = Number(e.detail.offset);   // the server has more (or less) than we thought: go on from there
+    }
+  }
+  throw new api.ApiError(0, 'upload_incomplete', '照片未传完, 稍后自动续传');
+}
+
 async function uploadPhoto(item) {
   const blob = await store.getBlob(item.id);
   if (!blob) throw new api.ApiError(410, 'photo_missing', '照片文件已不在手机上, 请放弃这张照片后重拍');
+  if (blob.blob.size > TUS_THRESHOLD) return uploadResumable(item, blob);
   const form = new FormData();
   form.append('client_uuid', item.id);
   form.append('purpose', item.purpose);
@@ -206,7 +266,7 @@ async function uploadPhoto(item) {
   if (m.lat != null && m.lng != null) { form.append('lat', String(m.lat)); form.append('lng', String(m.lng)); form.append('coord_system', 'wgs84'); }
   if (m.place_id) form.append('place_id', String(m.place_id));
   form.append('file', blob.blob, blob.name || 'photo.jpg');
-  return api.request('POST', '/photos', { body: form, timeout: PHOTO_TIMEOUT_MS, asUser: item.owner });
+  return api.request('POST', '/photos', { body: form, timeout: sendTimeout(blob.blob.size), asUser: item.owner });
 }
 
 async function sendPhotos(me) {

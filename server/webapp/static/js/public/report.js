@@ -74,7 +74,7 @@ function ReportForm() {
       <${Cells} title="问题描述"><div class="weui-cell"><div class="weui-cell__bd"><textarea class="weui-textarea" rows="4" aria-label="问题描述" placeholder="看到了什么问题" value=${f.description} onInput=${set('description')}></textarea></div></div></${Cells}>
       <div class="weui-cells gp-pad"><div class="weui-uploader"><div class="weui-uploader__hd"><p class="weui-uploader__title">照片 (可选)</p><div class="weui-uploader__info">${photos.length}/9</div></div>
         <div class="weui-uploader__bd"><ul class="weui-uploader__files">${photos.map((p, i) => html`<${Thumb} key=${p.uuid} file=${p.file} onRemove=${(e) => { e.preventDefault(); setPhotos(photos.filter((_, j) => j !== i)); }} />`)}</ul>
-        ${photos.length < 9 ? html`<label class="weui-uploader__input-box" aria-label="拍照或选择照片"><input class="weui-uploader__input" type="file" accept="image/*" aria-label="拍照或选择照片"
+        ${photos.length < 9 ? html`<label class="weui-uploader__input-box"><input class="weui-uploader__input" type="file" accept="image/*" aria-label="拍照或选择照片"
           onChange=${(e) => { const files = Array.from(e.target.files || []); e.target.value = ''; setPhotos(photos.concat(files.map((file) => ({ file: file, uuid: api.uuid() }))).slice(0, 9)); }} /></label>` : null}</div></div></div>
       <div class="weui-cells"><div class="weui-cell"><div class="weui-cell__bd"><p>位置</p><p class="gp-sub">${locating ? '正在定位…' : fix ? (fix.error || '已定位, 精度约 ' + fix.accuracy + ' 米') : '可定位或填写地址'}</p></div>
         <div class="weui-cell__ft"><button type="button" class="weui-btn weui-btn_mini weui-btn_default" onClick=${useGps}>${fix && !fix.error ? '重新定位' : '使用当前位置'}</button></div></div>

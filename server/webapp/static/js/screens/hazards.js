@@ -8,6 +8,8 @@ import { useLoad, OfflineNote } from '../ui/data.js';
 import { ServerPhotos } from '../ui/photos.js';
 
 const OPEN = 'status=reported&status=ordered&status=rectified&status=rechecked';
+const STATUS = { reported: '已上报', ordered: '已责令整改', rectified: '已整改待复查', rechecked: '复查合格待销号', closed: '已销号', rejected: '不属于隐患' };
+const ACTIONS = { create: '发现上报', order: '责令限期整改', reject: '不予认定', rectify: '整改完成', recheck: '复查', close: '销号', supervise: '挂牌督办', escalate: '逾期升级' };
 
 export function Hazards({ args }) {
   if (args[0]) return html`<${HazardDetail} id=${Number(args[0])} action=${args[1]} />`;
@@ -55,10 +57,10 @@ function HazardDetail({ id, action }) {
         ${h.rectification_statement ? html`<div class="weui-cell"><div class="weui-cell__bd"><p class="gp-sub">整改说明</p><p class="gp-text">${h.rectification_statement}</p></div></div>` : null}
         ${h.reject_reason ? html`<div class="weui-cell"><div class="weui-cell__bd"><p class="gp-sub">驳回原因</p><p class="gp-text">${h.reject_reason}</p></div></div>` : null}
       </${Cells}>
-      <div class="weui-cells__title">现场照片</div><div class="weui-cells gp-pad"><${ServerPhotos} ids=${h.photo_ids} /></div>
+      ${h.photo_ids && h.photo_ids.length ? html`<div class="weui-cells__title">现场照片</div><div class="weui-cells gp-pad"><${ServerPhotos} ids=${h.photo_ids} /></div>` : null}
       ${h.after_photo_ids && h.after_photo_ids.length ? html`<div class="weui-cells__title">整改后照片</div><div class="weui-cells gp-pad"><${ServerPhotos} ids=${h.after_photo_ids} /></div>` : null}
       <div class="weui-cells__title">处理过程</div>
-      <div class="weui-cells gp-history">${(h.history || []).map((e) => html`<div class="weui-cell" key=${e.id}><div class="weui-cell__bd"><p>${e.actor_name} · ${e.action}</p><p class="gp-sub">${fmtTime(e.at)} ${e.from_status ? e.from_status + ' → ' : ''}${e.to_status}${e.data && e.data.note ? ' · ' + e.data.note : ''}</p></div></div>`)}</div>
+      <div class="weui-cells gp-history">${(h.history || []).map((e) => html`<div class="weui-cell" key=${e.id}><div class="weui-cell__bd"><p>${ACTIONS[e.action] || e.action} · ${e.actor_name}</p><p class="gp-sub">${fmtTime(e.at)} ${STATUS[e.to_status] || e.to_status}${e.data && e.data.note ? ' · ' + e.data.note : ''}${e.data && e.data.reason ? ' · ' + e.data.reason : ''}</p></div></div>`)}</div>
       <div class="weui-btn-area">
         ${(h.allowed_actions || []).indexOf('rectify') >= 0 ? html`<a class="weui-btn weui-btn_primary gp-main" href=${'#/hazards/' + h.id + '/rectify'}>整改</a>` : null}
         ${(h.allowed_actions || []).indexOf('recheck') >= 0 ? html`<a class="weui-btn weui-btn_primary gp-main" href=${'#/hazards/' + h.id + '/recheck'}>复核</a>` : null}

@@ -35,12 +35,12 @@ export function problems(def, answers) {
       else if ((item.min !== undefined && n < item.min) || (item.max !== undefined && n > item.max)) out.push([item, '应在 ' + (item.min !== undefined ? item.min : '') + ' 到 ' + (item.max !== undefined ? item.max : '') + ' 之间']);
     }
     if ((has || isRequired(item)) && item.photo_required && !(a.photos && a.photos.length)) out.push([item, '需要拍照']);
-    if (makesHazard(item, a.value) && !(a.note || '').trim()) out.push([item, '请简述存在的问题']);
+    if (makesHazard(item, a.value) && !item.hazard.text && !(a.note || '').trim()) out.push([item, '请简述存在的问题']);
   });
   return out;
 }
 
-async function loadChecklist(place) {
+export async function loadChecklist(place) {
   const list = (await load('/checklists?sector=' + encodeURIComponent(place.sector))).data;
   if (!list.length) return null;
   const newest = list.reduce((a, b) => (b.version > a.version ? b : a));
@@ -65,8 +65,9 @@ function Item({ item, answer, onChange, placeId }) {
     <p class="gp-item-text">${item.text}${isRequired(item) ? null : html`<span class="gp-sub"> (选答)</span>`}</p>
     ${input}
     ${hazard ? html`<div class="gp-hazard-note"><p><${HazardLevelTag} level=${item.hazard.level} /> 将登记为隐患: ${item.hazard.category}</p>
-      <textarea class="weui-textarea" rows="2" aria-label=${'问题描述 ' + item.id} placeholder="请简述存在的问题 (必填)" value=${a.note || ''} onInput=${(e) => set({ note: e.target.value })}></textarea></div>` : null}
-    <${PhotoPicker} label=${item.photo_required ? '现场照片' : '照片 (可选)'} required=${item.photo_required} photos=${a.photos || []} max=${9}
+      ${item.hazard.text ? html`<p class="gp-sub">${item.hazard.text}</p>` : null}
+      <textarea class="weui-textarea" rows="2" aria-label=${'问题描述 ' + item.id} placeholder=${item.hazard.text ? '补充现场情况 (可不填)' : '请简述存在的问题 (必填)'} value=${a.note || ''} onInput=${(e) => set({ note: e.target.value })}></textarea></div>` : null}
+    <${PhotoPicker} label=${item.photo_required ? '现场照片' : '照片 (可选)'} required=${item.photo_required} compact=${!item.photo_required} photos=${a.photos || []} max=${9}
       onAdd=${async (file) => { const ref = await outbox.addPhoto(file, { purpose: 'visit', place_id: placeId, claimed_time: new Date().toISOString() }); onChange(Object.assign({}, a, { photos: (a.photos || []).concat([ref]) }), true); }}
       onRemove=${(ref) => { set({ photos: (a.photos || []).filter((x) => x !== ref) }); outbox.discard(ref.slice(3)); }} />
   </div>`;
@@ -97,7 +98,9 @@ export function Patrol({ args }) {
         const fresh = { checklist_id: def.id, version: def.version, title: def.title, definition: def.definition, answers: {}, notes: '', startedAt: new Date().toISOString() };
         await store.putDraft(key, fresh);
         if (alive) setDraft(fresh);
-      } catch (e) { if (alive) setError(api.explain(e)); }
+      } catch (e) {
+        if (alive) setError(e.transient ? api.explain(e) + '; 这部手机上还没有这家场所的检查清单, 请联网后打开一次' : api.explain(e));
+      }
     })();
     return () => { alive = false; };
   }, [placeId]);
@@ -134,7 +137,7 @@ export function Patrol({ args }) {
         <${Cell} label="照片" value=${nPhotos + ' 张'} />
         <${Cell} label="发现隐患" value=${hazards.length + ' 项'} />
       </${Cells}>
-      ${hazards.length ? html`<${Cells} title="将登记的隐患">${hazards.map((i) => html`<${Cell} key=${i.id} label=${i.hazard.category + ': ' + ((draft.answers[i.id] || {}).note || '')} value=${html`<${HazardLevelTag} level=${i.hazard.level} />`} />`)}</${Cells}>` : null}
+      ${hazards.length ? html`<${Cells} title="将登记的隐患">${hazards.map((i) => html`<${Cell} key=${i.id} label=${i.hazard.category + ': ' + ((draft.answers[i.id] || {}).note || i.hazard.text || '')} value=${html`<${HazardLevelTag} level=${i.hazard.level} />`} />`)}</${Cells}>` : null}
       ${issues.length ? html`<${Cells} title="还需补充">${issues.map(([i, why]) => html`<${Cell} key=${i.id + why} label=${i.text} value=${why} onClick=${() => setStep('form')} />`)}</${Cells}>` : null}
       <${LocationBox} fix=${fix} busy=${busy} onRelocate=${relocate} />
       <div class="weui-btn-area">

@@ -9,13 +9,16 @@ function localRecords(box, type) {
     && new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(i.createdAt)) === day);
 }
 
+const REJECTED_LABELS = { checkin: '进岗打卡', visit: '巡查', publicity: '宣传', rectification: '整改' };
+
 export function Today({ session, box }) {
   const t = useLoad('/me/today');
   const d = t.data;
   const queuedCheckin = localRecords(box, 'checkin').length > 0;
   const queuedVisits = localRecords(box, 'visit').length;
   const queuedReport = localRecords(box, 'report').length > 0;
-  const rechecks = d && d.tasks ? d.tasks.filter((a) => a.task.kind === 'recheck') : [];
+  const rechecks = (d && d.rechecks) || [];
+  const rejected = (d && d.rejected) || [];
   const otherTasks = d && d.tasks ? d.tasks.filter((a) => a.task.kind !== 'recheck') : [];
   const checkinText = d && d.checkin ? '已打卡 ' + new Date(d.checkin.occurred_at).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false })
     : queuedCheckin ? '已打卡 (待上传)' : '未打卡';
@@ -39,7 +42,8 @@ export function Today({ session, box }) {
         <${Cell} label="日报" value=${reportText} href="#/report" />
         <${Cell} label="待办任务" value=${d.tasks.length + ' 项' + (d.tasks_overdue ? ', 逾期 ' + d.tasks_overdue : '')} href="#/tasks" />
       </${Cells}>
-      ${rechecks.length ? html`<${Cells} title="待复核隐患">${rechecks.map((a) => html`<${Cell} key=${a.id} label=${a.task.title} value=${'截止 ' + a.task.due_date} href="#/hazards" />`)}</${Cells}>` : null}
+      ${rechecks.length ? html`<${Cells} title=${'待复核隐患 (' + rechecks.length + ')'}>${rechecks.map((h) => html`<${Cell} key=${h.id} label=${(h.place ? h.place.name + ': ' : '') + h.category} value=${h.deadline ? '期限 ' + h.deadline : '去复核'} href=${'#/hazards/' + h.id + '/recheck'} />`)}</${Cells}>` : null}
+      ${rejected.length ? html`<${Cells} title="被驳回的记录">${rejected.map((r) => html`<div class="weui-cell" key=${r.type + r.id}><div class="weui-cell__bd"><p>${REJECTED_LABELS[r.type] || r.type} ${r.place ? r.place.name : ''} · ${r.day}</p><p class="gp-warn">驳回原因: ${r.reason || '未说明'}</p></div></div>`)}</${Cells}>` : null}
       ${otherTasks.length ? html`<${Cells} title="今日任务">${otherTasks.slice(0, 5).map((a) => html`<${Cell} key=${a.id} label=${a.task.title} value=${(a.task.due_date < d.date ? '已逾期 · ' : '') + a.task.kind_label} href="#/tasks" />`)}</${Cells}>` : null}
       <${Cells} title=${'待巡查场所 (' + d.places_due.length + ')'}>
         ${d.places_due.slice(0, 8).map((p) => html`<${Cell} key=${p.place.id} label=${p.place.name} value=${p.last_visit_day ? '上次 ' + p.last_visit_day : '未巡查'} href=${'#/patrol/' + p.place.id} />`)}

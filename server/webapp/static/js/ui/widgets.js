@@ -105,7 +105,7 @@ export function SavedResult({ item, title, next }) {
 
 // Camera first (capture="environment" is only a hint, the album stays available); accept="image/*" because a
 // narrow list breaks the camera on some Android phones.  Files go to the outbox as they are: no re-encoding.
-export function PhotoPicker({ photos, onAdd, onRemove, label, max, required, big }) {
+export function PhotoPicker({ photos, onAdd, onRemove, label, max, required, big, compact }) {
   const input = useRef(null);
   const [urls, setUrls] = useState({});
   useEffect(() => {
@@ -122,16 +122,21 @@ export function PhotoPicker({ photos, onAdd, onRemove, label, max, required, big
   }, [photos.join(',')]);
   useEffect(() => () => { Object.keys(urls).forEach((k) => urls[k] && URL.revokeObjectURL(urls[k])); }, []);
   const full = max && photos.length >= max;
+  const pick = (ev) => { const files = Array.from(ev.target.files || []); ev.target.value = ''; files.forEach((f) => onAdd(f)); };
+  if (compact && !photos.length) {
+    // an optional photo: one small button instead of an empty uploader under every checklist item
+    return html`<label class="gp-mini-camera">＋ ${label || '照片'}<input class="gp-file" type="file" accept="image/*" capture="environment" aria-label=${(label || '照片') + ' 拍照'} onChange=${pick} /></label>`;
+  }
   return html`<div class="weui-uploader gp-uploader">
     <div class="weui-uploader__hd"><p class="weui-uploader__title">${label || '照片'}${required ? html`<span class="gp-req"> (必须拍照)</span>` : null}</p><div class="weui-uploader__info">${photos.length}${max ? '/' + max : ''}</div></div>
     <div class="weui-uploader__bd">
       <ul class="weui-uploader__files">${photos.map((ref) => html`<li class="weui-uploader__file gp-thumb" key=${ref}>
         ${urls[ref] ? html`<img src=${urls[ref]} alt="照片" />` : null}
         ${onRemove ? html`<button class="gp-thumb-x" aria-label="删除照片" onClick=${() => onRemove(ref)}>×</button>` : null}</li>`)}</ul>
-      ${full ? null : html`<label class=${'weui-uploader__input-box gp-camera' + (big ? ' gp-main' : '')} aria-label=${(label || '照片') + ' 拍照'}>
+      ${full ? null : html`<label class=${'weui-uploader__input-box gp-camera' + (big ? ' gp-main' : '')}>
         <input ref=${input} class="weui-uploader__input" type="file" accept="image/*" capture="environment"
           aria-label=${(label || '照片') + ' 拍照'}
-          onChange=${(ev) => { const files = Array.from(ev.target.files || []); ev.target.value = ''; files.forEach((f) => onAdd(f)); }} />
+          onChange=${pick} />
       </label>`}
     </div></div>`;
 }
