@@ -1,34 +1,62 @@
-"""What every record made on a phone shares: idempotent creation on the client UUID and a trustworthy time."""
+"""What every record made on a phone shares: idempotent creation on the client UUID and a trustworthy time; the
+stale-version conflict of records changed under optimistic concurrency; list filters; and the contract through
+which the review queue reads and writes records of other domains (``Reviewable``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from server.common.timeutil import local_day
 from server.config import Config
-from server.errors import ApiError
+from server.errors import ApiError, conflict
 
 T = TypeVar("T")
 
 
-def create_once(session: Session, model: type[T], user_id: int | None, client_uuid: str,
-                build: Callable[[], T], owner: str = "user_id") -> tuple[T, bool]:
+@dataclass(frozen=True)
+class Created(Generic[T]):
+    """A record and whether this call made it (201) or found the one a retry had made (200)."""
+
+    record: T
+    created: bool
+
+
+def created_or_found(result: Created[Any]) -> tuple[Any, int]:
+    """The answer of an idempotent create: 201 for a new record; 200 with the first record for a retry."""
+    return result.record, 201 if result.created else 200
+
+
+def find_once(session: Session, model: type[T], user_id: int | None, client_uuid: str,
+              owner: str | None = "user_id") -> T | None:
+    """The record a first attempt with this UUID made, or None.  Someone else's is a 409; with ``owner`` None the
+    records have no owner (the public's tip-offs), and the UUID alone decides."""
+    uuid_col = model.client_uuid  # type: ignore[attr-defined]  # every model passed here has the column
+    found = session.scalar(select(model).where(uuid_col == client_uuid))
+    return _owned(found, user_id, owner) if found is not None else None
+
+
+def create_once(session: Session, model: type[T], user_id: int | None, client_uuid: str | None,
+                build: Callable[[], T], owner: str | None = "user_id") -> tuple[T, bool]:
     """(record, created).  A retry of the same UUID by the same user finds the record the first attempt made,
-    whatever the body says now; the same UUID from someone else is a 409.
+    whatever the body says now; the same UUID from someone else is a 409 (``owner`` None: ownerless records, see
+    ``find_once``).  Without a UUID the record is simply made.
 
     A concurrent duplicate that loses the race on the unique client_uuid leaves nothing of its own behind: inside
     a batch (an open savepoint) the attempt gets a savepoint of its own; a single-record request has written
     nothing else, so the whole transaction is rolled back, which saves two round trips on the common path.
     An IntegrityError that is not about client_uuid propagates, after the rollback."""
-    uuid_col = model.client_uuid  # type: ignore[attr-defined]
-    found = session.execute(select(model.id).where(uuid_col == client_uuid)).first()  # type: ignore[attr-defined]
+    if client_uuid is None:
+        return _add(session, build), True
+    found = find_once(session, model, user_id, client_uuid, owner)
     if found is not None:
-        return _owned(session.get(model, found.id), user_id, owner), False
+        return found, False
+    uuid_col = model.client_uuid  # type: ignore[attr-defined]  # every model passed here has the column
     nested = session.in_nested_transaction()
     try:
         if nested:
@@ -53,10 +81,20 @@ def _add(session: Session, build: Callable[[], T]) -> T:
     return record
 
 
-def _owned(record: Any, user_id: int | None, owner: str) -> Any:
-    if getattr(record, owner) != user_id:
+def _owned(record: Any, user_id: int | None, owner: str | None) -> Any:
+    if owner is not None and getattr(record, owner) != user_id:
         raise ApiError(409, "client_uuid_conflict", "该 client_uuid 已被其他用户使用")
     return record
+
+
+def flush_or_conflict(session: Session, code: str, message: str) -> None:
+    """Write the pending change of a versioned record (``UPDATE ... WHERE id = :id AND version = :seen``); a
+    record changed by someone else since it was read is a 409 with ``code``, and nothing of this request is
+    written."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise conflict(code, message) from None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from server.auth.scope import Actor
 from server.common.geo import distance_m
-from server.common.records import create_once
+from server.common.records import create_once, find_once
 from server.config import Config
 from server.errors import ApiError, invalid, not_found
 from server.evidence.models import PURPOSES, Photo
@@ -105,11 +105,9 @@ def upload(session: Session, config: Config, store: ObjectStore, actor: Actor | 
         raise invalid("purpose", "用途无效")
     if actor is None and purpose != "tipoff":
         raise ApiError(401, "unauthorized", "请先登录")
-    existing = session.scalar(select(Photo).where(Photo.client_uuid == client_uuid))
     uploader_id = actor.user_id if actor else None
-    if existing is not None:
-        if existing.uploader_id != uploader_id:
-            raise ApiError(409, "client_uuid_conflict", "该 client_uuid 已被其他用户使用")
+    existing = find_once(session, Photo, uploader_id, client_uuid, owner="uploader_id")
+    if existing is not None:  # before the work of a new photo
         return Upload(existing, False)
     place = None
     if place_id is not None:

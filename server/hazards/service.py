@@ -26,18 +26,16 @@ and change nothing.  Any step the hazard's status does not allow answers 409 ``h
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth.scope import Actor
 from server.checklists.service import Finding
 from server.common.geo import to_wgs84
-from server.common.records import create_once
+from server.common.records import Created, create_once, flush_or_conflict
 from server.common.timeutil import local_day
 from server.common.vocab import SECTORS
 from server.config import Config
@@ -58,8 +56,8 @@ def _transition_invalid(hazard: Hazard, action: str) -> ApiError:
                     {"status": hazard.status, "action": action, "allowed": allowed_actions(hazard.status)})
 
 
-def _changed() -> ApiError:
-    return conflict("hazard_changed", "该隐患刚被他人处理, 请刷新后重试")
+def _flush_step(session: Session) -> None:
+    flush_or_conflict(session, "hazard_changed", "该隐患刚被他人处理, 请刷新后重试")
 
 
 # --- creating hazards -------------------------------------------------------------------------------------------------
@@ -89,12 +87,6 @@ def report_from_finding(session: Session, *, finding: Finding, place_id: int, ar
     return hazard
 
 
-@dataclass(frozen=True)
-class Created:
-    record: Hazard
-    created: bool
-
-
 def create_hazard(session: Session, actor: Actor, data: dict[str, Any], now: datetime) -> Created:
     """A hazard found by an inspector (执法检查) or a township admin (乡镇排查) at a place of their scope."""
     found_at = data.get("found_at") or now
@@ -121,14 +113,8 @@ def create_hazard(session: Session, actor: Actor, data: dict[str, Any], now: dat
         _event(hazard, actor, "create", None, "reported", now, {"source": source})
         return hazard
 
-    if data.get("client_uuid"):
-        record, created = create_once(session, Hazard, actor.user_id, str(data["client_uuid"]), build,
-                                      owner="found_by_id")
-        return Created(record, created)
-    hazard = build()
-    session.add(hazard)
-    session.flush()
-    return Created(hazard, True)
+    client_uuid = str(data["client_uuid"]) if data.get("client_uuid") else None
+    return Created(*create_once(session, Hazard, actor.user_id, client_uuid, build, owner="found_by_id"))
 
 
 def create_from_tipoff(session: Session, actor: Actor, *, tipoff_id: int, grid_id: int | None,
@@ -203,10 +189,7 @@ def _advance(session: Session, hazard: Hazard, to_status: str, now: datetime, **
     hazard.updated_at = now
     for key, value in changes.items():
         setattr(hazard, key, value)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise _changed() from None
+    _flush_step(session)
     return from_status
 
 

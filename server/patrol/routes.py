@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.auth.guard import current_actor, login_required
+from server.common.records import created_or_found
 from server.common.schemas import page_of
 
 from server.hazards import queries as hazards
@@ -16,11 +17,6 @@ from server.patrol.schemas import (CheckInCreate, CheckInOut, CoverageOut, Cover
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("patrol", __name__, url_prefix="/api/v1", description="五个一: 进岗打卡、巡查、宣传与离线同步")
-
-
-def created_or_found(result: service.Created) -> tuple[Any, int]:
-    """201 for a new record; 200 with the first record for a retry of the same client_uuid."""
-    return result.record, 201 if result.created else 200
 
 
 def _resource(path: str, model: type, create_schema: Any, out_schema: Any, create: Any, summary: str) -> None:

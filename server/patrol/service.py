@@ -1,7 +1,6 @@
 """The grid member's field records: clock-ins, patrol visits with checklists, publicity visits, and coverage."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from server.auth.scope import Actor
 from server.checklists import service as checklists
 from server.common.geo import distance_m, to_wgs84
-from server.common.records import create_once, field_time
+from server.common.records import Created, create_once, field_time
 from server.config import Config
 from server.dispatch import service as dispatch
 from server.errors import ApiError, not_found
@@ -25,14 +24,6 @@ from server.places import service as places
 from server.places.models import Place
 
 LOW_ACCURACY_M = 100.0
-
-
-@dataclass(frozen=True)
-class Created:
-    """A record and whether this call made it (201) or found the one a retry had made (200)."""
-
-    record: Any
-    created: bool
 
 
 def _position(location: dict[str, Any]) -> tuple[float, float, list[str]]:

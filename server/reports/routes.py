@@ -6,9 +6,9 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from server.auth.guard import current_actor, login_required
+from server.common.records import created_or_found
 from server.common.schemas import page_of
 from server.common.timeutil import local_day
-from server.patrol.routes import created_or_found
 from server.reports import service
 from server.reports.schemas import (BulletinOut, BulletinPreviewQuery, BulletinPublish, BulletinQuery, DraftOut,
                                     DraftQuery, ReportOut, ReportQuery, ReportSubmit)

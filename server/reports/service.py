@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from server.auth.models import User, UserArea
 from server.auth.scope import Actor
-from server.common.records import create_once
+from server.common.records import Created, create_once
 from server.common.timeutil import day_bounds_utc, local_day, local_text
 from server.dispatch.models import Task, TaskAssignment
 from server.errors import ApiError, conflict, invalid, not_found
@@ -59,7 +59,7 @@ def _summary_counts(d: dict[str, Any]) -> dict[str, Any]:
             "tasks_done": len(d["tasks_done"]), "tasks_open": len(d["tasks_open"])}
 
 
-def submit(session: Session, actor: Actor, data: dict[str, Any], now: datetime) -> patrol.Created:
+def submit(session: Session, actor: Actor, data: dict[str, Any], now: datetime) -> Created[DailyReport]:
     """One report per member per local day.  Submitting again (a new client_uuid) before the day ends replaces
     the notes: the first submission time is kept, the replaced submission goes into the report's ``history`` and
     the answer names it (``replaced``).  A late retry of a replaced submission changes nothing.  After the day's
@@ -74,7 +74,7 @@ def submit(session: Session, actor: Actor, data: dict[str, Any], now: datetime) 
     existing = session.scalar(select(DailyReport).where(DailyReport.user_id == actor.user_id, DailyReport.day == day))
     if existing is not None and existing.client_uuid != client_uuid:
         if any(h.get("client_uuid") == client_uuid for h in existing.history or []):
-            return patrol.Created(existing, False)  # a retry of a submission that was replaced since
+            return Created(existing, False)  # a retry of a submission that was replaced since
         if now >= deadline:
             raise conflict("report_closed", "该日报已提交且已过当天截止时间, 不能再修改")
         replaced = {"client_uuid": existing.client_uuid, "notes": existing.notes,
@@ -87,7 +87,7 @@ def submit(session: Session, actor: Actor, data: dict[str, Any], now: datetime) 
         existing.summary = _summary_counts(draft(session, actor, day, today))
         session.flush()
         existing.replaced = replaced  # type: ignore[attr-defined]  # this answer only, not a column
-        return patrol.Created(existing, False)
+        return Created(existing, False)
 
     def build() -> DailyReport:
         return DailyReport(client_uuid=str(data["client_uuid"]), user_id=actor.user_id, area_id=actor.area_ids[0],
@@ -96,7 +96,7 @@ def submit(session: Session, actor: Actor, data: dict[str, Any], now: datetime) 
                            summary=_summary_counts(draft(session, actor, day, today)))
 
     record, created = create_once(session, DailyReport, actor.user_id, str(data["client_uuid"]), build)
-    return patrol.Created(record, created)
+    return Created(record, created)
 
 
 def reports_query(actor: Actor, *, day: date | None = None) -> Any:

@@ -35,14 +35,12 @@ from datetime import date, datetime
 from typing import Any, Sequence, TypedDict
 
 from sqlalchemy import Select, false, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth.scope import Actor
 from server.common.fields import FieldProblem, mask_phone
 from server.common.geo import to_wgs84
-from server.common.records import ListFilters
+from server.common.records import ListFilters, create_once, find_once, flush_or_conflict
 from server.common.timeutil import local_day
 from server.config import Config
 from server.errors import ApiError, conflict, invalid, not_found
@@ -107,10 +105,9 @@ def submit(session: Session, config: Config, data: TipoffForm, *, channel: str, 
     if data.get("website"):
         return Receipt(new_code(), None)
     client_uuid = str(data["client_uuid"]) if data.get("client_uuid") else None
-    if client_uuid:
-        done = session.scalar(select(Tipoff).where(Tipoff.client_uuid == client_uuid))
-        if done is not None:
-            return Receipt(done.tracking_code, done, False)
+    done = find_once(session, Tipoff, None, client_uuid, owner=None) if client_uuid else None
+    if done is not None:
+        return Receipt(done.tracking_code, done, False)
     problems: dict[str, list[str]] = {}
     description = (data.get("description") or "").strip() or None
     photo_ids = list(dict.fromkeys(data.get("photo_ids") or []))
@@ -140,23 +137,16 @@ def submit(session: Session, config: Config, data: TipoffForm, *, channel: str, 
     route = route or county_queue(session)
     name = (data.get("name") or "").strip() or None
     code, digest = _code_for_new(session, config)
-    tipoff = Tipoff(
+    tipoff, created = create_once(session, Tipoff, None, client_uuid, lambda: Tipoff(
         client_uuid=client_uuid, code_hash=digest, tracking_code=code, channel=channel, category=data["category"],
         description=description, lat=lat, lng=lng, address=address, photo_ids=photo_ids, media_url=media_url,
         name_cipher=encrypt(config, name) if name else None, name_masked=mask_name(name) if name else None,
         phone_cipher=encrypt(config, phone) if phone else None,
         phone_hash=phone_hash(config, phone) if phone else None, phone_masked=mask_phone(phone) if phone else None,
         area_id=route.area_id, township_id=route.township_id, status="received", received_at=now,
-        received_day=local_day(now), updated_at=now)
-    session.add(tipoff)
-    try:
-        session.flush()
-    except IntegrityError:  # a concurrent retry of the same client_uuid won: it made the tip-off
-        session.rollback()
-        done = session.scalar(select(Tipoff).where(Tipoff.client_uuid == client_uuid)) if client_uuid else None
-        if done is None:
-            raise
-        return Receipt(done.tracking_code, done, False)
+        received_day=local_day(now), updated_at=now), owner=None)
+    if not created:  # a concurrent retry of the same client_uuid won: it made the tip-off
+        return Receipt(tipoff.tracking_code, tipoff, False)
     evidence.attach_public(session, photo_ids, record=f"tipoffs:{tipoff.id}", area_id=tipoff.area_id)
     session.flush()
     return Receipt(code, tipoff)
@@ -243,16 +233,17 @@ def _check_received(tipoff: Tipoff) -> None:
                        {"status": tipoff.status})
 
 
+def _flush_claim(session: Session) -> None:
+    flush_or_conflict(session, "tipoff_changed", "该举报刚被他人处理, 请刷新后重试")
+
+
 def _claim(session: Session, actor: Actor, tipoff: Tipoff, status: str, now: datetime, **changes: Any) -> None:
     """Move a received tip-off to ``status``: one conditional UPDATE on the version it was read at."""
     _check_received(tipoff)
     tipoff.status, tipoff.handled_at, tipoff.handled_by_id, tipoff.updated_at = status, now, actor.user_id, now
     for key, value in changes.items():
         setattr(tipoff, key, value)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise conflict("tipoff_changed", "该举报刚被他人处理, 请刷新后重试") from None
+    _flush_claim(session)
 
 
 def route(session: Session, actor: Actor, tipoff_id: int, area_id: int, now: datetime) -> Tipoff:
@@ -265,10 +256,7 @@ def route(session: Session, actor: Actor, tipoff_id: int, area_id: int, now: dat
     if area.level not in ("township", "grid"):
         raise invalid("area_id", "只能转给乡镇(街道)或网格")
     tipoff.area_id, tipoff.township_id, tipoff.updated_at = area.id, org.township_id_of(area), now
-    try:
-        session.flush()
-    except StaleDataError:
-        raise conflict("tipoff_changed", "该举报刚被他人处理, 请刷新后重试") from None
+    _flush_claim(session)
     evidence.move_public(session, tipoff.photo_ids, area.id)
     session.flush()
     return tipoff
@@ -341,8 +329,5 @@ def answer(session: Session, actor: Actor, tipoff_id: int, *, public_answer: str
     """Write (or rewrite) the public answer: what the tipster reads with the status, and what Open311 lists."""
     tipoff = get_tipoff(session, actor, tipoff_id)
     tipoff.public_answer, tipoff.updated_at = public_answer, now
-    try:
-        session.flush()
-    except StaleDataError:
-        raise conflict("tipoff_changed", "该举报刚被他人处理, 请刷新后重试") from None
+    _flush_claim(session)
     return tipoff
