@@ -13,7 +13,7 @@ def qr_png(text: str, *, width: int = 0, scale: int = 8) -> bytes:
     per module, or, with ``width``, the largest whole scale that fits that many pixels."""
     qr = segno.make(text, error="m", micro=False)
     if width:
-        scale = max(1, width // qr.symbol_size(border=4)[0])
+        scale = max(1, int(width // qr.symbol_size(border=4)[0]))
     buf = io.BytesIO()
     qr.save(buf, kind="png", scale=scale, border=4)
     return buf.getvalue()

@@ -103,3 +103,12 @@ def test_only_documents_may_be_linked(client, world):
 def test_a_link_lifetime_follows_the_config(client, world, clock):
     body = sign(client, world, "town1", "/api/v1/hazards/export.xlsx").get_json()
     assert body["expires_at"].startswith((clock() + timedelta(seconds=300)).strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_a_link_opens_the_rewards_ledger_export_for_the_county_only(client, world):
+    path = "/api/v1/tipoffs/rewards/export.xlsx?start=2026-11-01&end=2026-11-30&period=month"
+    county = open_link(client, sign(client, world, "county", path).get_json()["url"])
+    assert county.status_code == 200, county.get_json()
+    assert county.mimetype.endswith("spreadsheetml.sheet") and county.data[:2] == b"PK"
+    town = open_link(client, sign(client, world, "town1", path).get_json()["url"])
+    assert town.status_code == 403 and town.get_json()["code"] == "forbidden"  # tipoff:reward is the county's

@@ -42,7 +42,7 @@ def exchange(session: Session, config: Config, ticket: str, now: datetime) -> To
     # the conditional UPDATE makes two concurrent exchanges of one ticket agree: only one sees rowcount 1
     spent = session.execute(update(LoginTicket).where(LoginTicket.id == row.id, LoginTicket.used_at.is_(None))
                             .values(used_at=now).execution_options(synchronize_session=False))
-    if spent.rowcount != 1:
+    if spent.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
         raise ApiError(401, "ticket_used", "登录票据已使用过, 请返回小程序重新进入")
     user = session.get(User, row.user_id)
     if user is None or not user.active:

@@ -44,7 +44,7 @@ def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill: tup
             break
         size -= 2
     draw.text(((WIDTH - (right - left)) // 2 - left, y - top), text, font=font, fill=fill)
-    return y + (bottom - top)
+    return y + int(bottom - top)
 
 
 def render(*, url: str, area_name: str, county_name: str, bureau: str) -> bytes:

@@ -225,9 +225,14 @@ class UploadByToken(MethodView):
             raise ApiError(413, "payload_too_large", f"照片过大, 最大 {limit // (1024 * 1024)} MB")
         data = _received(limit)  # read before the database is touched: no lock is held while a phone sends
         actor = _actor()
-        upload = service.append(db(), app_config(), store(), actor, token, offset=offset, data=data,
-                                member_name=actor.display_name if actor else "群众举报", now=clock_now())
-        return Response(status=204, headers=_state_headers(upload))
+        done = service.append(db(), app_config(), store(), actor, token, offset=offset, data=data,
+                              member_name=actor.display_name if actor else "群众举报", now=clock_now())
+        response = Response(status=204, headers=_state_headers(done.upload))
+        if done.spent:
+            # after the commit (a failed commit answers another response, and this one is never closed)
+            objects, spent = store(), done.spent
+            response.call_on_close(lambda: service.discard(objects, spent))
+        return response
 
     @blp.doc(security=[{"bearerAuth": []}, {}], parameters=[_TUS_RESUMABLE])
     @blp.response(204, description="the upload and its parts are gone (a photo already made stays)")

@@ -14,6 +14,7 @@ rolled back is an orphan the sweep removes after the grace period.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,12 @@ from server.config import Config
 from server.errors import ApiError, not_found
 from server.evidence import service as evidence
 from server.evidence.models import PURPOSES, Photo
-from server.storage import ObjectNotFound, ObjectStore, ObjectStoreUnavailable
+from server.storage import (
+    ObjectNotFound,
+    ObjectStore,
+    ObjectStoreError,
+    ObjectStoreUnavailable,
+)
 from server.uploads.models import STAGING_PREFIX, ResumableUpload
 
 TUS_VERSION = "1.0.0"
@@ -101,14 +107,20 @@ def check_patch(upload: ResumableUpload, offset: int, size: int) -> None:
                        {"length": upload.length, "offset": upload.offset})
 
 
+@dataclass(frozen=True)
+class Appended:
+    upload: ResumableUpload
+    spent: list[str]  # the parts of a photo just made: delete them (discard) once the photo is committed
+
+
 def append(session: Session, config: Config, store: ObjectStore, actor: Actor | None, token: str, *, offset: int,
-           data: bytes, member_name: str, now: datetime) -> ResumableUpload:
+           data: bytes, member_name: str, now: datetime) -> Appended:
     """Store the bytes of one PATCH at ``offset``; when they are the last ones, make the photo."""
     upload = get(session, actor, token, now, lock=True)  # two PATCHes of one upload: the second sees the new offset
     if upload.photo_uuid is not None:
         if data:
             check_patch(upload, offset, len(data))
-        return upload
+        return Appended(upload, [])
     check_patch(upload, offset, len(data))
     if data:
         try:
@@ -122,8 +134,18 @@ def append(session: Session, config: Config, store: ObjectStore, actor: Actor | 
     if upload.failed_at is not None:
         raise failure(upload)
     if upload.offset == upload.length:
-        _finish(session, config, store, actor if upload.uploader_id is not None else None, upload, member_name, now)
-    return upload
+        return Appended(upload, _finish(session, config, store, actor if upload.uploader_id is not None else None,
+                                        upload, member_name, now))
+    return Appended(upload, [])
+
+
+def discard(store: ObjectStore, keys: list[str]) -> None:
+    """Delete spent parts; if the store fails now, they are orphans the sweep removes after the grace period."""
+    try:
+        for key in keys:
+            store.delete(key)
+    except ObjectStoreError:
+        pass
 
 
 def failure(upload: ResumableUpload) -> ApiError:
@@ -134,7 +156,8 @@ def failure(upload: ResumableUpload) -> ApiError:
 
 
 def _finish(session: Session, config: Config, store: ObjectStore, actor: Actor | None, upload: ResumableUpload,
-            member_name: str, now: datetime) -> None:
+            member_name: str, now: datetime) -> list[str]:
+    """Make the photo; answer the keys of the parts it was made of, for :func:`discard` once that is committed."""
     try:
         data = b"".join(store.get(upload.part_key(offset)) for offset, _ in upload.parts)
     except ObjectStoreUnavailable:
@@ -161,6 +184,9 @@ def _finish(session: Session, config: Config, store: ObjectStore, actor: Actor |
         raise ApiError(exc.status, exc.code, exc.message, exc.detail, exc.headers, persist=True)
     upload.photo_uuid = result.photo.client_uuid
     upload.completed_at = now
+    spent = [upload.part_key(offset) for offset, _ in upload.parts]
+    upload.parts = []
+    return spent
 
 
 def terminate(session: Session, store: ObjectStore, actor: Actor | None, token: str, now: datetime) -> None:
