@@ -2,7 +2,6 @@
 (责令限期整改指令书, a Jinja template kept in this module so that it ships with the code that renders it)."""
 from __future__ import annotations
 
-import io
 from datetime import date
 
 from jinja2 import Environment
@@ -10,13 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.auth.scope import Actor
+from server.common.xlsx import Book
 from server.common.vocab import SECTORS
 from server.errors import ApiError, not_found
 from server.hazards.models import (LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS, SUPERVISION_LABELS, Hazard,
                                    HazardSupervision)
 from server.hazards.queries import Filters, _filtered, township_of
 from server.hazards.service import get_hazard
-from server.org.models import Area
+from server.org.models import Area, township_id_of
 from server.places.models import Place
 
 # --- the XLSX export --------------------------------------------------------------------------------------------------
@@ -28,10 +28,6 @@ EXPORT_HEADER = ["编号", "发现日期", "乡镇(街道)", "网格", "场所",
 
 def export_xlsx(session: Session, actor: Actor, filters: Filters, today: date, escalation_days: int) -> bytes:
     """The filtered list as a workbook (write-only mode: a county year fits in memory and in seconds)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     supervision = HazardSupervision.__table__
     count = session.scalar(_filtered(session, actor, select(func.count(Hazard.id)).select_from(Hazard), filters, today,
                                      escalation_days)) or 0
@@ -45,31 +41,21 @@ def export_xlsx(session: Session, actor: Actor, filters: Filters, today: date, e
         _filtered(session, actor, stmt, filters, today, escalation_days)
         .outerjoin(Place, Place.id == Hazard.place_id)
         .outerjoin(supervision, supervision.c.hazard_id == Hazard.id).order_by(Hazard.id)).all()
-    township_ids = {int(r.path.strip("/").split("/")[1]) for r in rows if r.path.count("/") > 2}
+    township_ids = {t for t in (township_id_of(r.path) for r in rows) if t is not None}
     townships = {i: n for i, n in session.execute(select(Area.id, Area.name).where(Area.id.in_(township_ids)))}
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("隐患清单")
-    title = WriteOnlyCell(ws, value=f"隐患清单 (导出于 {today.isoformat()}, 共 {len(rows)} 条)")
-    title.font = Font(bold=True, size=13)
-    ws.append([title])
-    header = []
-    for name in EXPORT_HEADER:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+    book = Book()
+    ws = book.sheet("隐患清单")
+    ws.title(f"隐患清单 (导出于 {today.isoformat()}, 共 {len(rows)} 条)")
+    ws.row(EXPORT_HEADER, bold=True)
     for r in rows:
-        parts = r.path.strip("/").split("/")
-        township = townships.get(int(parts[1])) if len(parts) > 1 else None
+        township = townships.get(township_id_of(r.path) or 0)
         overdue = (today - r.deadline).days if r.status == "ordered" and r.deadline and r.deadline < today else 0
-        ws.append([r.id, r.found_day, township or "", r.name, r[5] or "", SECTORS.get(r.sector, r.sector),
+        ws.row([r.id, r.found_day, township or "", r.name, r[5] or "", SECTORS.get(r.sector, r.sector),
                    r.category, LEVEL_LABELS[r.level], r.description, SOURCE_LABELS.get(r.source, r.source),
                    STATUS_LABELS[r.status], r.deadline, overdue or None, r.rectified_day, r.closed_day,
                    SUPERVISION_LABELS.get(r[15], "") if r[15] else ""])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return book.to_bytes()
 
 
 # --- the printable rectification order (责令限期整改指令书) -------------------------------------------------------------

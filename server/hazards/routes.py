@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
 from server.common.timeutil import local_day
+from server.common.xlsx import BINARY, XLSX, file_response, xlsx_response
 from server.hazards import documents, queries, service, stats as hazard_stats
 from server.hazards.schemas import (CloseIn, HazardCreate, HazardDetail, HazardOut, HazardQuery, OrderIn,
                                     OrderPageQuery, RecheckIn, RectifyIn, RejectIn, StatsQuery, StatsRow,
@@ -18,8 +18,6 @@ from server.web import app_config, clock_now, db
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1/hazards",
                 description="隐患闭环整改: 责令限期整改、整改、复查、销号, 逾期升级, 挂牌督办, 统计与导出")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _days() -> int:
@@ -185,27 +183,27 @@ def stats(args: dict[str, Any]) -> Any:
 @blp.route("/export.xlsx", methods=["GET"])
 @login_required("hazard:report")
 @blp.arguments(HazardQuery, location="query")
-@blp.response(200, description="XLSX workbook of the filtered list")
+@blp.response(200, BINARY, content_type=XLSX, description="XLSX workbook of the filtered list")
 def export(args: dict[str, Any]) -> Any:
     """The filtered list as an XLSX workbook
 
     Takes the list's filters."""
     today = _today()
     body = documents.export_xlsx(db(), current_actor(), queries.Filters.of(args), today, _days())
-    return Response(body, mimetype=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="hazards-{today.isoformat()}.xlsx"'})
+    return xlsx_response(body, f"hazards-{today.isoformat()}.xlsx")
 
 
 @blp.route("/<int:hazard_id>/order.html", methods=["GET"])
 @login_required("hazard:read")
 @blp.arguments(OrderPageQuery, location="query")
-@blp.response(200, description="责令限期整改指令书: a printable HTML page (A4)")
+@blp.response(200, {"type": "string"}, content_type="text/html",
+              description="责令限期整改指令书: a printable HTML page (A4)")
 def order_page(args: dict[str, Any], hazard_id: int) -> Any:
     """The printable rectification order (责令限期整改指令书)
 
     HTML with print CSS (A4): number, place, hazard, measures, deadline, responsible person, issuer and date."""
     html = documents.order_html(db(), current_actor(), hazard_id, args.get("round"))
-    return Response(html, mimetype="text/html")
+    return file_response(html, "text/html")
 
 
 def _uuid(data: dict[str, Any]) -> str | None:

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
+from server.common.xlsx import BINARY, file_response
 from server.org import service
 from server.org.schemas import (
     AreaCreate,
@@ -59,7 +59,7 @@ class AreaById(MethodView):
 
 @blp.route("/<int:area_id>/report-poster.png", methods=["GET"])
 @login_required("tipoff:triage")
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png",
+@blp.response(200, BINARY, content_type="image/png",
               description="A4 PNG at 150 dpi (1240 × 1754 px)")
 def report_poster_png(area_id: int) -> Any:
     """The printable 扫码举报 poster of a township: a QR code of <public_url>/report?township=<area code>
@@ -67,8 +67,7 @@ def report_poster_png(area_id: int) -> Any:
     For the admins who handle tip-offs (township admins and above), for a township or the county in their scope.
     A browser opens it from a signed link (POST /links)."""
     png = report_poster.for_area(db(), current_actor(), app_config().public_url, area_id)
-    return Response(png, mimetype="image/png",
-                    headers={"Content-Disposition": f'inline; filename="report-poster-{area_id}.png"'})
+    return file_response(png, "image/png", f"report-poster-{area_id}.png", inline=True)
 
 
 @blp.route("/<int:area_id>/descendants")

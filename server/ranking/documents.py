@@ -1,36 +1,30 @@
 """The ranking's XLSX: the whole board with every metric's raw value and points."""
 from __future__ import annotations
 
-import io
 from typing import Any, Sequence
 
+from server.common.xlsx import Book
 from server.ranking import rules
 from server.ranking.models import RankingEntry, RankingRun
 from server.ranking.rules import METRICS
 
 def export_xlsx(run: RankingRun, entries: Sequence[RankingEntry], level: str, title: str) -> bytes:
     """The whole board with every metric's raw value and points."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     doc = run.rule.document
     names = [n for n in METRICS if n in doc["metrics"]]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = rules.LEVEL_LABELS[level] + "排名"
+    book = Book()
+    ws = book.sheet(rules.LEVEL_LABELS[level] + "排名")
+    ws.freeze("D4")
     state = "草稿" if run.status == "draft" else f"第 {run.revision} 版"
-    ws.append([f"{title} {run.month} {rules.LEVEL_LABELS[level]}月排名 · 规则 v{run.rule_version} · {state}"
-               + (f" · 更正原因: {run.reason}" if run.reason else "")])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([f"统计截至 {run.cutoff.isoformat()}, 工作日 {len(run.working_days)} 天; "
-               f"输入摘要 SHA-256 {run.digest}"])
+    ws.title(f"{title} {run.month} {rules.LEVEL_LABELS[level]}月排名 · 规则 v{run.rule_version} · {state}"
+             + (f" · 更正原因: {run.reason}" if run.reason else ""))
+    ws.row([f"统计截至 {run.cutoff.isoformat()}, 工作日 {len(run.working_days)} 天; "
+            f"输入摘要 SHA-256 {run.digest}"])
     head = ["排名", "乡镇内排名", "名称", "账号", "网格", "村(社区)", "乡镇(街道)", "人数", "总分"]
     for n in names:
         spec = doc["metrics"][n]
         head += [f"{METRICS[n].label} 原始值", f"{METRICS[n].label} 得分 (满分 {spec['weight']:g})"]
-    ws.append(head)
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
+    ws.row(head, bold=True)
     for e in entries:
         row: list[Any] = [e.rank, e.township_rank, e.name, e.username, e.grid_name, e.village_name,
                           e.township_name, e.members, e.score]
@@ -40,8 +34,5 @@ def export_xlsx(run: RankingRun, entries: Sequence[RankingEntry], level: str, ti
             if raw is not None and m.get("den") is not None:
                 raw = f"{raw:.2%} ({m['num']}/{m['den']})"
             row += [raw if raw is not None else "不适用", m["points"]]
-        ws.append(row)
-    ws.freeze_panes = "D4"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        ws.row(row)
+    return book.to_bytes()

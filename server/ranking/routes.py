@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
 from server.common.timeutil import local_day
+from server.common.xlsx import BINARY, XLSX, file_response, xlsx_response
 from server.ranking import boards, documents, rules, service
 from server.ranking import poster as posters
 from server.ranking.schemas import (RankingBoardQuery, RankingEntryOut, RankingExportQuery, RankingMeOut,
@@ -18,8 +18,6 @@ from server.web import app_config, clock_now, db
 
 blp = Blueprint("rankings", __name__, url_prefix="/api/v1/rankings",
                 description="月排名: 网格员、村(社区)、乡镇(街道)的月度排名, 发布后冻结, 更正发布修订版")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _today() -> Any:
@@ -101,19 +99,19 @@ def me(args: dict[str, Any], month: str) -> Any:
 @blp.route("/<month>/poster.png", methods=["GET"])
 @login_required("ranking:read")
 @blp.arguments(RankingPosterQuery, location="query")
-@blp.response(200, description="PNG, 1080 px wide")
+@blp.response(200, BINARY, content_type="image/png", description="PNG, 1080 px wide")
 def poster(args: dict[str, Any], month: str) -> Any:
     """A poster for the work group: a township's top and bottom members, or the county's townships"""
     actor = current_actor()
     run = boards.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
     png = posters.poster_png(db(), actor, run, args.get("township_id"), args["top"], args["bottom"])
-    return Response(png, mimetype="image/png")
+    return file_response(png, "image/png")
 
 
 @blp.route("/<month>/export.xlsx", methods=["GET"])
 @login_required("ranking:read")
 @blp.arguments(RankingExportQuery, location="query")
-@blp.response(200, description="XLSX workbook")
+@blp.response(200, BINARY, content_type=XLSX, description="XLSX workbook")
 def export(args: dict[str, Any], month: str) -> Any:
     """A whole board (in scope) as XLSX with every metric's raw value and points"""
     actor = current_actor()
@@ -122,4 +120,4 @@ def export(args: dict[str, Any], month: str) -> Any:
     title = entries[0].township_name if args.get("township_id") and entries else ""
     body = documents.export_xlsx(run, entries, args["level"], title)
     name = f"ranking-{run.month}-r{run.revision}-{args['level']}.xlsx"
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return xlsx_response(body, name)

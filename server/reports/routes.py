@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask_smorest import Blueprint
 
 from server.auth.guard import current_actor, login_required
 from server.common.records import created_or_found
 from server.common.schemas import page_of
 from server.common.timeutil import local_day
+from server.common.xlsx import BINARY, XLSX, xlsx_response
 from server.reports import service
 from server.reports.schemas import (BulletinOut, BulletinPreviewQuery, BulletinPublish, BulletinQuery, DraftOut,
                                     DraftQuery, ReportOut, ReportQuery, ReportSubmit)
@@ -87,10 +87,8 @@ def bulletin(bulletin_id: int) -> Any:
 
 @blp.route("/bulletins/<int:bulletin_id>.xlsx", methods=["GET"])
 @login_required("bulletin:read")
-@blp.response(200, description="XLSX workbook")
+@blp.response(200, BINARY, content_type=XLSX, description="XLSX workbook")
 def bulletin_xlsx(bulletin_id: int) -> Any:
     found = service.get_bulletin(db(), current_actor(), bulletin_id)
     name = f"bulletin-{found.day.isoformat()}-{found.area_id}.xlsx"
-    return Response(service.bulletin_xlsx(found),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return xlsx_response(service.bulletin_xlsx(found), name)

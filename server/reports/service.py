@@ -1,7 +1,6 @@
 """Daily reports (每日一报告) assembled from the day's records, and the township's daily bulletin (每日一通报)."""
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +11,7 @@ from server.auth.models import User, UserArea
 from server.auth.scope import Actor
 from server.common.records import Created, create_once
 from server.common.timeutil import day_bounds_utc, local_day, local_text
+from server.common.xlsx import Book
 from server.dispatch.models import Task, TaskAssignment
 from server.errors import ApiError, conflict, invalid, not_found
 from server.hazards import queries as hazard_queries
@@ -251,41 +251,34 @@ def get_bulletin(session: Session, actor: Actor, bulletin_id: int) -> Bulletin:
 
 
 def bulletin_xlsx(bulletin: Bulletin) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     c = bulletin.content
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "通报"
-    ws.append([f"{c['township']['name']} {c['date']} 每日一通报"])
-    ws["A1"].font = Font(bold=True, size=14)
+    book = Book()
+    ws = book.sheet("通报")
+    ws.title(f"{c['township']['name']} {c['date']} 每日一通报", size=14)
     for label, value in (("网格员人数", c["members"]), ("已打卡", len(c["clocked_in"])),
                          ("未打卡", "、".join(c["not_clocked_in"]) or "无"), ("巡查次数", c["visits"]),
                          ("宣传次数", c["publicity"]), ("一般隐患", c["hazards_found"]),
                          ("重大隐患", len(c["major_hazards"])), ("未报日报", "、".join(c["reports_missing"]) or "无"),
                          ("迟报日报", "、".join(c["reports_late"]) or "无"), ("逾期任务", c["tasks_overdue"]),
                          ("逾期未整改隐患", c["rectifications_overdue"])):
-        ws.append([label, value])
-    people = wb.create_sheet("网格员明细")
-    people.append(["姓名", "账号", "网格", "打卡时间", "打卡在网格外", "巡查", "宣传", "日报", "逾期任务"])
+        ws.row([label, value])
+    people = book.sheet("网格员明细")
+    people.row(["姓名", "账号", "网格", "打卡时间", "打卡在网格外", "巡查", "宣传", "日报", "逾期任务"])
     report_labels = {"missing": "未报", "late": "迟报", "on_time": "按时"}
     for p in c["people"]:
-        people.append([p["name"], p["username"], p["grid"], local_text(p["clocked_in_at"], "未打卡"),
-                       "是" if p["out_of_area"] else "", p["visits"], p["publicity"], report_labels[p["report"]],
-                       p["tasks_overdue"]])
+        people.row([p["name"], p["username"], p["grid"], local_text(p["clocked_in_at"], "未打卡"),
+                    "是" if p["out_of_area"] else "", p["visits"], p["publicity"], report_labels[p["report"]],
+                    p["tasks_overdue"]])
     if c["major_hazards"]:
-        major = wb.create_sheet("重大隐患")
-        major.append(["编号", "类别", "描述", "网格"])
+        major = book.sheet("重大隐患")
+        major.row(["编号", "类别", "描述", "网格"])
         for h in c["major_hazards"]:
-            major.append([h["id"], h["category"], h["description"], h["grid"]])
+            major.row([h["id"], h["category"], h["description"], h["grid"]])
     escalated = c.get("rectifications_escalated") or []  # bulletins published before the hazard loop have none
     if escalated:
-        sheet = wb.create_sheet("逾期升级隐患")
-        sheet.append(["编号", "等级", "类别", "描述", "场所", "网格", "指令书编号", "整改期限", "逾期天数"])
+        sheet = book.sheet("逾期升级隐患")
+        sheet.row(["编号", "等级", "类别", "描述", "场所", "网格", "指令书编号", "整改期限", "逾期天数"])
         for h in escalated:
-            sheet.append([h["id"], "重大" if h["level"] == "major" else "一般", h["category"], h["description"],
-                          h["place"] or "", h["grid"], h["order_number"], h["deadline"], h["overdue_days"]])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+            sheet.row([h["id"], "重大" if h["level"] == "major" else "一般", h["category"], h["description"],
+                       h["place"] or "", h["grid"], h["order_number"], h["deadline"], h["overdue_days"]])
+    return book.to_bytes()

@@ -91,11 +91,12 @@ def check_expires(expires: timedelta) -> timedelta:
     return expires
 
 
-def content_disposition(download_name: str) -> str:
-    """``attachment`` with an ASCII fallback and the exact UTF-8 name (RFC 6266), so Chinese file names survive
-    and no input can break out of the header."""
+def content_disposition(download_name: str, *, inline: bool = False) -> str:
+    """``attachment`` (or ``inline``: shown in the browser) with an ASCII fallback and the exact UTF-8 name (RFC
+    6266), so Chinese file names survive and no input can break out of the header."""
     fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in download_name) or "download"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(download_name, safe='')}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(download_name, safe='')}"
 
 
 class _SourceFailed(Exception):

@@ -2,7 +2,6 @@
 tipster's contact revealed (audited) to pay an approved reward."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from server.audit import service as audit
 from server.auth.scope import Actor
 from server.common.timeutil import local_day
+from server.common.xlsx import Book
 from server.config import Config
 from server.errors import conflict, invalid
 from server.hazards import queries as hazard_queries
@@ -175,35 +175,20 @@ EXPORT_HEADER = ["举报编号", "乡镇(街道)", "举报类别", "举报日期
 def ledger_xlsx(session: Session, actor: Actor, *, start: date, end: date, period: str,
                 decision: str | None = None) -> bytes:
     """The ledger as a workbook: one sheet of rewards (contacts masked), one of totals per period."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     data = ledger(session, actor, start=start, end=end, period=period, decision=decision)
-    wb = Workbook(write_only=True)
-
-    def bold(ws: Any, values: list[Any]) -> list[Any]:
-        cells = []
-        for v in values:
-            cell = WriteOnlyCell(ws, value=v)
-            cell.font = Font(bold=True)
-            cells.append(cell)
-        return cells
-
-    ws = wb.create_sheet("奖励台账")
-    ws.append(bold(ws, [f"举报奖励台账 {start.isoformat()} 至 {end.isoformat()}"]))
-    ws.append(bold(ws, EXPORT_HEADER))
+    book = Book()
+    ws = book.sheet("奖励台账")
+    ws.row([f"举报奖励台账 {start.isoformat()} 至 {end.isoformat()}"], bold=True)
+    ws.row(EXPORT_HEADER, bold=True)
     for row in data["rows"]:
         r, t = row.reward, row.tipoff
-        ws.append([t.id, row.township, row.category_label, t.received_day, t.hazard_id, t.name_masked or "匿名",
+        ws.row([t.id, row.township, row.category_label, t.received_day, t.hazard_id, t.name_masked or "匿名",
                    t.phone_masked or "", "批准" if r.decision == "approved" else "不予奖励",
                    float(Decimal(r.amount_fen) / 100) if r.amount_fen else None, r.decided_day, r.decided_by_name,
                    r.paid_on, r.note or ""])
-    totals = wb.create_sheet("分期合计")
-    totals.append(bold(totals, ["期间", "批准件数", "批准金额(元)", "不予奖励件数", "发放件数", "发放金额(元)"]))
+    totals = book.sheet("分期合计")
+    totals.row(["期间", "批准件数", "批准金额(元)", "不予奖励件数", "发放件数", "发放金额(元)"], bold=True)
     for p in data["periods"] + [{"period": "合计", **data["totals"]}]:
-        totals.append([p["period"], p["approved"], p["approved_fen"] / 100, p["declined"], p["paid"],
-                       p["paid_fen"] / 100])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        totals.row([p["period"], p["approved"], p["approved_fen"] / 100, p["declined"], p["paid"],
+                    p["paid_fen"] / 100])
+    return book.to_bytes()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g
+from flask import g
 from flask_smorest import Blueprint
 
 from server.api import PUBLIC
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
+from server.common.xlsx import BINARY, XLSX, xlsx_response
 from server.tipoffs import public, service
 from server.tipoffs import rewards as tipoff_rewards
 from server.tipoffs.abuse import per_ip_limit, per_phone_limit, public_request, refuse_large_body, track_limit
@@ -21,9 +22,6 @@ from server.web import app_config, clock_now, db
 
 blp = Blueprint("tipoffs", __name__, url_prefix="/api/v1/tipoffs",
                 description="群众举报: 匿名提交与查询码跟踪, 乡镇分拣 (退回、合并、转为隐患), 举报奖励")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 # --- the public -------------------------------------------------------------------------------------------------------
 
@@ -203,10 +201,10 @@ def rewards(args: dict[str, Any]) -> Any:
 @blp.route("/rewards/export.xlsx", methods=["GET"])
 @login_required("tipoff:reward")
 @blp.arguments(LedgerQuery, location="query")
-@blp.response(200, description="XLSX workbook: the rewards and the totals per period")
+@blp.response(200, BINARY, content_type=XLSX, description="XLSX workbook: the rewards and the totals per period")
 def rewards_export(args: dict[str, Any]) -> Any:
     """The rewards ledger as an XLSX workbook (contacts masked)"""
     body = tipoff_rewards.ledger_xlsx(db(), current_actor(), start=args["start"], end=args["end"],
                                       period=args["period"], decision=args.get("decision"))
     name = f"tipoff-rewards-{args['start'].isoformat()}-{args['end'].isoformat()}.xlsx"
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return xlsx_response(body, name)
