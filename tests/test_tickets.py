@@ -89,3 +89,14 @@ def test_concurrent_exchanges_of_one_ticket_log_in_once(app, world, attempts):
     for t in threads:
         t.join()
     assert sorted(statuses) == [200] + [401] * (attempts - 1)
+
+
+def test_old_tickets_are_cleared_as_new_ones_are_issued(client, world, clock, session):
+    for _ in range(3):
+        client.post("/api/v1/auth/tickets", headers=world.headers("m1"))
+    client.post("/api/v1/auth/tickets", headers=world.headers("m2"))
+    clock.advance(days=2)
+    assert client.post("/api/v1/auth/tickets", headers=world.headers("m1")).status_code == 201
+    session.rollback()
+    owners = sorted(session.scalars(select(LoginTicket.user_id)))
+    assert owners == sorted([world.users["m1"].id, world.users["m2"].id])  # m2's wait for m2's next ticket

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
@@ -25,6 +25,9 @@ def issue(session: Session, config: Config, actor: Actor, now: datetime) -> tupl
     """A new ticket for the actor's own login, valid ``config.ticket_seconds``."""
     ticket, ticket_hash = tokens.new_opaque_token()
     expires = now + timedelta(seconds=config.ticket_seconds)
+    # the user's spent and expired tickets go as new ones come: the table holds about a day of them, with no job
+    session.execute(delete(LoginTicket).where(LoginTicket.user_id == actor.user_id,
+                                              LoginTicket.expires_at < now - timedelta(days=1)))
     session.add(LoginTicket(user_id=actor.user_id, ticket_hash=ticket_hash, issued_at=now, expires_at=expires))
     return ticket, expires
 
