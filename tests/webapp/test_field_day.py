@@ -59,7 +59,7 @@ def test_a_members_whole_day_by_clicking(phone, live, session, tmp_path):
     phone.get_by_role("button", name="提交宣传记录").click()
     phone.get_by_text("宣传已记录, 已上传").wait_for()
 
-    phone.get_by_role("link", name="任务").click()
+    phone.get_by_role("link", name="任务", exact=True).click()
     phone.get_by_text("检查村委会灭火器").wait_for()
     shot(phone, "05-tasks")
     phone.get_by_label("完成说明 检查村委会灭火器").fill("灭火器均在有效期内")

@@ -54,7 +54,7 @@ def test_a_visit_recorded_offline_survives_a_reload_and_goes_up_once(phone, live
     shot(phone, "09-saved-offline", full_page=False)
 
     phone.reload()   # offline: the shell comes from the service worker, the queue from IndexedDB
-    phone.get_by_role("link", name="今日").click()
+    phone.get_by_role("link", name="今日", exact=True).click()
     phone.get_by_test_id("outbox-badge").wait_for()
     assert phone.get_by_test_id("outbox-badge").inner_text() == "待上传 4"
     counts = outbox_counts(phone)
@@ -130,7 +130,7 @@ def test_a_refused_item_needs_action_and_the_rest_go_on(phone, live, session, tm
     phone.goto("/app/#/me/outbox")
     refused = phone.locator(".gp-outbox-item[data-type=publicity]")
     refused.get_by_text("需处理").wait_for(timeout=30000)
-    assert "people_reached" in refused.inner_text() and "10000" in refused.inner_text()
+    assert "宣传人数" in refused.inner_text() and "10000" in refused.inner_text()
     phone.locator(".gp-outbox-item[data-type=checkin]").get_by_text("已上传").wait_for(timeout=30000)
     shot(phone, "11-needs-action", full_page=False)
     assert _count(session, CheckIn, CheckIn.user_id == m1) == 1

@@ -166,6 +166,17 @@ export async function logout() {
   if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage('logout');
 }
 
+// Field names the server's validation errors name, as the member knows them.
+const FIELD_LABELS = {
+  people_reached: '宣传人数', materials: '宣传材料', location: '位置', photo_ids: '照片', place_id: '场所',
+  device_time: '手机时间', notes: '备注', note: '备注', answers: '检查项', statement: '整改说明', deadline: '整改期限',
+  description: '问题描述', category: '类别', phone: '手机号', name: '姓名', address: '地址', date: '日期',
+};
+function fieldLabel(key) {
+  const parts = String(key).split('.');
+  return parts.map((p) => FIELD_LABELS[p] || p).join(' ');
+}
+
 // Chinese text for an error caught anywhere: the server's message, or ours for the network.
 export function explain(e) {
   if (e instanceof ApiError) {
@@ -175,7 +186,7 @@ export function explain(e) {
     }
     const fields = e.detail && e.detail.fields;
     if (fields && typeof fields === 'object') {
-      const parts = Object.keys(fields).map((k) => k + ': ' + [].concat(fields[k]).map((x) => typeof x === 'string' ? x : JSON.stringify(x)).join(' '));
+      const parts = Object.keys(fields).map((k) => fieldLabel(k) + ': ' + [].concat(fields[k]).map((x) => typeof x === 'string' ? x : JSON.stringify(x)).join(' '));
       if (parts.length) return e.message + ' (' + parts.join('; ') + ')';
     }
     return e.message;

@@ -61,6 +61,9 @@ async function save(item) {
   notify();
 }
 
+const PHOTO_LABELS = { checkin: '打卡照片', visit: '巡查照片', hazard: '隐患照片', publicity: '宣传照片', rectification: '整改照片' };
+function sizeText(n) { return n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1024)) + ' KB'; }
+
 // --- adding -------------------------------------------------------------------------------------------------
 // addPhoto(file, {purpose, place_id, lat, lng}) → "lp-<uuid>", the reference a record puts in photo_ids.
 export async function addPhoto(file, meta) {
@@ -68,7 +71,7 @@ export async function addPhoto(file, meta) {
   await store.putBlob(id, file, file.name);   // the original bytes as the camera made them (EXIF kept)
   await save({
     id: id, owner: owner(), kind: 'photo', type: 'photo', purpose: meta.purpose, meta: meta,
-    label: '照片 ' + Math.round(file.size / 1024) + ' KB', size: file.size, state: 'pending', attempts: 0,
+    label: (PHOTO_LABELS[meta.purpose] || '照片') + ' ' + sizeText(file.size), size: file.size, state: 'pending', attempts: 0,
     nextAt: 0, createdAt: Date.now(), serverId: null, uploadUrl: null,
   });
   kick();

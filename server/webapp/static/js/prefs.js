@@ -5,5 +5,6 @@ export const prefs = load();
 export function setCare(on) {
   prefs.care = !!on;
   localStorage.setItem(KEY, JSON.stringify(prefs));
-  if (on) document.body.dataset.weuiMode = 'care'; else delete document.body.dataset.weuiMode;
+  // WeUI's care mode sits on <body>; the root font size (rem, ≥ 18 px) on <html>
+  [document.body, document.documentElement].forEach((el) => { if (on) el.dataset.weuiMode = 'care'; else delete el.dataset.weuiMode; });
 }

@@ -67,11 +67,11 @@ export function Me({ session, box, args }) {
       <${Cell} label="待上传" value=${box.waiting ? box.waiting + ' 条' : '全部已上传'} href="#/me/outbox" badge=${box.needsAction || null} />
     </${Cells}>
     <${Ranking} />
-    <div class="weui-cells weui-cells_form"><div class="weui-cell weui-cell_switch">
-      <div class="weui-cell__bd">大字模式</div>
-      <div class="weui-cell__ft"><label class="weui-switch-cp"><input class="weui-switch-cp__input" type="checkbox" role="switch" aria-label="大字模式" checked=${care}
-        onChange=${(e) => { setCare(e.target.checked); setCareState(e.target.checked); }} /><div class="weui-switch-cp__box"></div></label></div>
-    </div></div>
+    <div class="weui-cells weui-cells_form"><label class="weui-cell weui-cell_switch">
+      <div class="weui-cell__bd"><span>大字模式</span><p class="gp-sub">字更大, 按钮更大, 对比更强</p></div>
+      <div class="weui-cell__ft"><span class="weui-switch-cp"><input class="weui-switch-cp__input" type="checkbox" role="switch" aria-label="大字模式" checked=${care}
+        onChange=${(e) => { setCare(e.target.checked); setCareState(e.target.checked); }} /><span class="weui-switch-cp__box"></span></span></div>
+    </label></div>
     <${Cells} title="其他"><${Cell} label="日报" href="#/report" /><${Cell} label="宣传覆盖" href="#/publicity" /><${Cell} label="网格场所" href="#/places" /></${Cells}>
     <div class="weui-btn-area"><${Button} kind="warn" onClick=${logout}>退出登录</${Button}></div>
   </${Page}>`;
