@@ -84,6 +84,8 @@ def create_app(config: Config | None = None, *, clock: Clock = system_clock, sto
     for module_name in BLUEPRINTS:
         module = __import__(module_name, fromlist=["blp"])
         api.register_blueprint(module.blp)
+    from server.webapp.routes import blp as webapp_blp
+    app.register_blueprint(webapp_blp)  # the field client's pages: plain Flask, not in the API document
     if config.store == "local":
         from server.storage.routes import blp as files_blp
         app.register_blueprint(files_blp)
@@ -95,7 +97,7 @@ def create_app(config: Config | None = None, *, clock: Clock = system_clock, sto
 
     @app.get("/")
     def index() -> Any:
-        return redirect("/docs")
+        return redirect("/app/")
 
     @app.get("/docs-static/<path:filename>")
     def swagger_static(filename: str) -> Any:
