@@ -143,7 +143,7 @@ def record(session: Session, action: str, object_type: str, object_id: Any = Non
 
 def query(actor: Actor, *, object_type: str | None = None, object_id: str | None = None,
           actor_id: int | None = None, action: str | None = None, since: datetime | None = None,
-          until: datetime | None = None) -> Select[tuple[AuditEntry]]:
+          until: datetime | None = None) -> Select[AuditEntry]:
     """Entries of the actor's scope, newest first.  Entries with no area (failed logins of unknown names) are
     shown to county admins, who are the only readers."""
     stmt = select(AuditEntry).outerjoin(Area, Area.id == AuditEntry.area_id).where(
@@ -163,5 +163,5 @@ def query(actor: Actor, *, object_type: str | None = None, object_id: str | None
     return stmt.order_by(AuditEntry.id.desc())
 
 
-def entries(session: Session, stmt: Select[tuple[AuditEntry]]) -> Sequence[AuditEntry]:
+def entries(session: Session, stmt: Select[AuditEntry]) -> Sequence[AuditEntry]:
     return session.scalars(stmt).all()

@@ -227,7 +227,7 @@ def _user_in_scope(actor: Actor, user: User) -> bool:
 
 
 def users_query(actor: Actor, *, role: str | None = None, area_id: int | None = None,
-                q: str | None = None) -> Select[tuple[User]]:
+                q: str | None = None) -> Select[User]:
     # the same rule as get_user: listed only when every area of the user is in scope
     outside = select(UserArea.user_id).join(Area, Area.id == UserArea.area_id).where(~actor.area_clause(Area.path))
     stmt = select(User).where(User.id.in_(select(UserArea.user_id)), User.id.not_in(outside))

@@ -79,7 +79,7 @@ def load_directory(session: Session, directory: Path = CHECKLIST_DIR) -> LoadRep
     return report
 
 
-def latest_query(sector: str | None = None) -> Select[tuple[Checklist]]:
+def latest_query(sector: str | None = None) -> Select[Checklist]:
     newest = select(Checklist.key, func.max(Checklist.version).label("v")).group_by(Checklist.key).subquery()
     stmt = select(Checklist).join(newest, (Checklist.key == newest.c.key) & (Checklist.version == newest.c.v))
     if sector:

@@ -92,13 +92,13 @@ def _filtered(session: Session, actor: Actor, stmt: Select[Any], f: Filters, tod
 
 
 def list_query(session: Session, actor: Actor, filters: Filters, *, today: date,
-               escalation_days: int) -> Select[tuple[Hazard]]:
+               escalation_days: int) -> Select[Hazard]:
     """Hazards in the actor's scope narrowed by ``filters``, newest first."""
     stmt = _filtered(session, actor, select(Hazard), filters, today, escalation_days)
     return stmt.options(joinedload(Hazard.area), joinedload(Hazard.place)).order_by(Hazard.id.desc())
 
 
-def escalated_query(session: Session, actor: Actor, *, today: date, escalation_days: int) -> Select[tuple[Hazard]]:
+def escalated_query(session: Session, actor: Actor, *, today: date, escalation_days: int) -> Select[Hazard]:
     """Orders overdue by more than ``escalation_days`` days, longest overdue first (the county's list)."""
     stmt = _filtered(session, actor, select(Hazard), Filters(escalated=True), today, escalation_days)
     return stmt.options(joinedload(Hazard.area), joinedload(Hazard.place)).order_by(Hazard.deadline, Hazard.id)

@@ -109,7 +109,7 @@ def update_area(session: Session, actor: Actor, area_id: int, changes: dict[str,
 
 
 def areas_query(actor: Actor, *, level: str | None = None, parent_id: int | None = None,
-                under_id: int | None = None, q: str | None = None) -> Select[tuple[Area]]:
+                under_id: int | None = None, q: str | None = None) -> Select[Area]:
     stmt = select(Area).where(actor.area_clause(Area.path))
     if level:
         stmt = stmt.where(Area.level == level)

@@ -115,7 +115,7 @@ def delete_place(session: Session, actor: Actor, place_id: int, now: datetime) -
 
 
 def places_query(actor: Actor, *, q: str | None = None, credit_code: str | None = None, sector: str | None = None,
-                 risk_level: str | None = None, area_id: int | None = None) -> Select[tuple[Place]]:
+                 risk_level: str | None = None, area_id: int | None = None) -> Select[Place]:
     stmt = actor.filter_by_area(select(Place), Place.area_id).where(Place.deleted_at.is_(None))
     if q:
         stmt = stmt.where(Place.name.contains(q, autoescape=True) | Place.address.contains(q, autoescape=True))

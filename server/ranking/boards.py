@@ -59,7 +59,7 @@ def township_filter(session: Session, actor: Actor, township_id: int | None) -> 
 
 
 def board_query(session: Session, actor: Actor, run: RankingRun, level: str,
-                township_id: int | None = None) -> Select[tuple[RankingEntry]]:
+                township_id: int | None = None) -> Select[RankingEntry]:
     """Rows of one level, best first.  Member and village rows are limited to the townships in scope (a township
     outside it is a 404); the township level is the county's comparison of townships, which everyone reads."""
     stmt = select(RankingEntry).where(RankingEntry.run_id == run.id, RankingEntry.level == level)

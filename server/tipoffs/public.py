@@ -134,7 +134,7 @@ def agencies(session: Session, tipoffs: Sequence[Tipoff]) -> dict[int, str]:
     return {t.id: names.get(t.township_id or t.area_id, "") for t in tipoffs}
 
 
-def open311_query(*, service_codes: Sequence[str], start: datetime, end: datetime) -> Select[tuple[Tipoff]]:
+def open311_query(*, service_codes: Sequence[str], start: datetime, end: datetime) -> Select[Tipoff]:
     stmt = select(Tipoff).where(Tipoff.received_at >= start, Tipoff.received_at <= end)
     if service_codes:
         stmt = stmt.where(Tipoff.category.in_([SERVICE_CODES[c] for c in service_codes if c in SERVICE_CODES]))

@@ -174,7 +174,7 @@ class Filters(ListFilters):
     same_tipster_as: int | None = None
 
 
-def list_query(session: Session, actor: Actor, f: Filters) -> Select[tuple[Tipoff]]:
+def list_query(session: Session, actor: Actor, f: Filters) -> Select[Tipoff]:
     """Tip-offs of the actor's scope, newest first."""
     stmt = actor.filter_by_area(select(Tipoff), Tipoff.area_id)
     if f.status:
