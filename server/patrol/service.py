@@ -60,8 +60,8 @@ def check_in(session: Session, config: Config, actor: Actor, data: dict[str, Any
     def build() -> CheckIn:
         photo_flags = evidence.attach(session, actor, data["photo_ids"], record=f"checkins:{data['client_uuid']}",
                                       kind="checkin")
-        counted = session.scalar(select(CheckIn).where(CheckIn.user_id == actor.user_id, CheckIn.day == when.day,
-                                                       CheckIn.counted.is_(True)))
+        counted = session.execute(select(CheckIn.id, CheckIn.occurred_at).where(
+            CheckIn.user_id == actor.user_id, CheckIn.day == when.day, CheckIn.counted.is_(True))).first()
         record = CheckIn(
             client_uuid=str(data["client_uuid"]), user_id=actor.user_id, area_id=grid_id,
             device_time=when.device_time, received_at=when.received_at, occurred_at=when.occurred_at, day=when.day,
@@ -71,10 +71,26 @@ def check_in(session: Session, config: Config, actor: Actor, data: dict[str, Any
             distance_m=0.0 if outside_m == float("inf") else round(outside_m, 1), note=data.get("note"),
             counted=counted is None or when.occurred_at < counted.occurred_at)
         if counted is not None and record.counted:
-            counted.counted = False  # an earlier clock-in synced late takes the place of a later one
+            later = session.get(CheckIn, counted.id)
+            assert later is not None
+            later.counted = False  # an earlier clock-in synced late takes the place of a later one
             session.flush()
         return record
 
+    if not session.in_nested_transaction():
+        # The common case is a new clock-in: insert first and let the unique client_uuid catch a retry, which saves
+        # the look-up of every clock-in.  A single-record request has written nothing before (photos are marked
+        # attached in the same flush), so on a conflict the whole transaction rolls back and the careful path
+        # below answers: the first attempt's record (200), someone else's UUID (409), or the counted race again.
+        # A refusal (e.g. a photo that is not the member's) goes the careful way too: a UUID already used is
+        # answered first, as it always was.
+        try:
+            record = build()
+            session.add(record)
+            session.flush()
+            return Created(record, True)
+        except (IntegrityError, ApiError):
+            session.rollback()
     # Two clock-ins of one member racing for "counted": the partial unique index lets one win; the loser's
     # attempt is rolled back and made again, and then sees the winner.
     for attempt in range(3):
