@@ -6,6 +6,7 @@ import base64
 import hashlib
 import http.client
 import io
+import random
 import socket
 import threading
 import time
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -54,6 +56,16 @@ def head(client: Any, headers: dict[str, str] | None, location: str) -> Any:
 
 def big_photo(seed: int) -> bytes:
     return jpeg(seed, size=(1600, 1200))
+
+
+def phone_sized_photo(seed: int) -> bytes:
+    """About 4 MB, like a phone camera's JPEG: noise does not compress."""
+    image = Image.frombytes("RGB", (2600, 1950), random.Random(seed).randbytes(2600 * 1950 * 3))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "HUAWEI", "NOVA 9"
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
 
 
 def stored_original(session: Any, store: Any, photo_uuid: str) -> bytes:
@@ -265,7 +277,8 @@ def _request(port: int, method: str, path: str, headers: dict[str, str], body: b
 @pytest.mark.s3
 def test_a_connection_dropped_mid_body_resumes_at_the_cut_into_real_s3(live_s3, world, session):
     port, store = live_s3
-    data, auth = big_photo(9), world.headers("m1")
+    data, auth = phone_sized_photo(9), world.headers("m1")
+    assert len(data) > 3_500_000
     meta = metadata(client_uuid=str(uuid.uuid4()), purpose="visit", filename="IMG_0002.jpg")
     created = _request(port, "POST", "/api/v1/uploads", {**TUS, **auth, "Upload-Length": str(len(data)),
                                                          "Upload-Metadata": meta})
