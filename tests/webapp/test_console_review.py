@@ -59,8 +59,7 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
     order = [c.get_attribute("data-record") for c in cards.all()]
     for _ in range(6):                                # a: approve, the focus moves on by itself
         desk.keyboard.press("a")
-        desk.wait_for_timeout(150)
-    desk.get_by_text("已通过").nth(5).wait_for()
+    desk.locator("[data-record] .gc-decision-approved").nth(5).wait_for()
     desk.keyboard.press("r")
     desk.get_by_role("dialog", name="驳回原因").wait_for()
     desk.keyboard.press("2")                          # 非现场拍摄

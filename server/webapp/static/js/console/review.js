@@ -284,10 +284,15 @@ function localDayOf(iso) {
 export function Review({ user }) {
   const [f, setF] = useState({ township: '', grid: '', member: '', kind: '', flag: '', day: '' });
   const [page, setPage] = useState(1);
-  const [focus, setFocus] = useState(0);
+  const [focus, setFocusState] = useState(0);
+  const focusNow = useRef(0);   // the focus as of the last key, before any re-render
+  const setFocus = (n) => { focusNow.current = n; setFocusState(n); };
   const [infos, setInfos] = useState({});
   const [decided, setDecided] = useState({});    // "type:id" → {status, by, at, reason}
-  const [modal, setModal] = useState(null);      // {kind: 'view'|'reject'|'bulk'|'help', …}
+  const [modal, setModalState] = useState(null);  // {kind: 'view'|'reject'|'bulk'|'help', …}
+  const modalNow = useRef(null);
+  const setModal = (m) => { modalNow.current = m; setModalState(m); };
+  const openModal = (m) => { if (!modalNow.current) setModal(m); };
   const [log, setLog] = useState([]);
   const busy = useBusy();
   const queuePath = '/reviews' + query({ type: f.kind, flagged_only: f.flag === 'flagged' ? 'true' : '' });
@@ -323,14 +328,25 @@ export function Review({ user }) {
     setDecided((m) => Object.assign({}, m, { [it.type + ':' + it.id]: d }));
     setLog((l) => [Object.assign({ item: it, who: infos[it.type + ':' + it.id] }, d)].concat(l).slice(0, 50));
   }
-  async function approve(it) {
-    if (!it || decided[it.type + ':' + it.id]) return;
-    const out = await busy.run(() => api.post('/reviews/' + it.type + '/' + it.id, { decision: 'approve' }));
-    if (out) { record(it, 'approved', null, out); next(); }
+  // the focus moves on at once and the decision is sent behind it, so a reviewer never waits for the network;
+  // a record being sent is never sent twice, and a refusal shows and leaves the record undecided
+  const inflight = useRef(new Set());
+  async function decide(it, decision, reason) {
+    const k = it.type + ':' + it.id;
+    if (inflight.current.has(k) || decided[k]) return false;
+    inflight.current.add(k);
+    const out = await busy.run(() => api.post('/reviews/' + it.type + '/' + it.id, reason ? { decision: decision, reason: reason } : { decision: decision }));
+    inflight.current.delete(k);
+    if (out) record(it, out.review_status || (decision === 'approve' ? 'approved' : 'rejected'), reason, out);
+    return !!out;
+  }
+  function approve(it) {
+    if (!it || inflight.current.has(it.type + ':' + it.id) || decided[it.type + ':' + it.id]) return;
+    next(it);
+    decide(it, 'approve');
   }
   async function reject(it, reason) {
-    const out = await busy.run(() => api.post('/reviews/' + it.type + '/' + it.id, { decision: 'reject', reason: reason }));
-    if (out) { record(it, 'rejected', reason, out); setModal(null); next(); }
+    if (await decide(it, 'reject', reason)) { setModal(null); next(it); }
   }
   async function bulk() {
     const ids = bulkItems.map((it) => it.id);
@@ -351,27 +367,35 @@ export function Review({ user }) {
     setModal(null);
     if (approved !== ids.length) busy.setError('已通过 ' + approved + ' 条; 其余 ' + (ids.length - approved) + ' 条已被他人审核或已变化, 请刷新');
   }
-  function next() {
-    const idx = shown.findIndex((it, n) => n > focus && !decided[it.type + ':' + it.id]);
-    if (idx >= 0) setFocus(idx); else if (focus < shown.length - 1) setFocus(focus + 1);
+  function next(from) {
+    const at = from ? shown.indexOf(from) : focusNow.current;
+    const busyOrDone = (x) => decided[x.type + ':' + x.id] || inflight.current.has(x.type + ':' + x.id);
+    const idx = shown.findIndex((x, n) => n > at && !busyOrDone(x));
+    setFocus(idx >= 0 ? idx : Math.min(at + 1, shown.length - 1));
   }
 
+  // one listener for the screen's life, reading the state of the latest render (an effect re-registered after
+  // each render would lag a frame behind a fast typist, still seeing a dialog that just closed)
+  const live = useRef(null);
+  live.current = { modal: modal, shown: shown, focus: focus, decided: decided, infos: infos, approve: approve };
   useEffect(() => {
     function key(e) {
-      if (modal || e.ctrlKey || e.metaKey || e.altKey) return;
+      const s = live.current;
+      if (modalNow.current || e.ctrlKey || e.metaKey || e.altKey) return;
       const t = e.target;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
-      const it = shown[focus];
-      if (e.key === 'j') { e.preventDefault(); setFocus(Math.min(focus + 1, shown.length - 1)); }
-      else if (e.key === 'k') { e.preventDefault(); setFocus(Math.max(focus - 1, 0)); }
-      else if (e.key === 'a' && it) { e.preventDefault(); approve(it); }
-      else if (e.key === 'r' && it && !decided[it.type + ':' + it.id]) { e.preventDefault(); setModal({ kind: 'reject', item: it }); }
-      else if (e.key === 'Enter' && it && infos[it.type + ':' + it.id] && t && t.tagName !== 'BUTTON') { e.preventDefault(); setModal({ kind: 'view', item: it, start: 0 }); }
-      else if (e.key === '?') { e.preventDefault(); setModal({ kind: 'help' }); }
+      const it = s.shown[focusNow.current];
+      const open = it && !s.decided[it.type + ':' + it.id];
+      if (e.key === 'j') { e.preventDefault(); setFocus(Math.min(focusNow.current + 1, s.shown.length - 1)); }
+      else if (e.key === 'k') { e.preventDefault(); setFocus(Math.max(focusNow.current - 1, 0)); }
+      else if (e.key === 'a' && open) { e.preventDefault(); s.approve(it); }
+      else if (e.key === 'r' && open) { e.preventDefault(); openModal({ kind: 'reject', item: it }); }
+      else if (e.key === 'Enter' && it && s.infos[it.type + ':' + it.id] && t && t.tagName !== 'BUTTON' && t.tagName !== 'A') { e.preventDefault(); openModal({ kind: 'view', item: it, start: 0 }); }
+      else if (e.key === '?') { e.preventDefault(); openModal({ kind: 'help' }); }
     }
     window.addEventListener('keydown', key);
     return () => window.removeEventListener('keydown', key);
-  });
+  }, []);
 
   const flaggedCount = pending.filter((it) => (it.flags || []).length).length;
   return html`<${Screen} title="照片审核" actions=${html`
