@@ -34,6 +34,7 @@ def test_a_signed_link_opens_the_printable_order_without_a_token(client, world, 
     assert signed.status_code == 201, signed.get_json()
     body = signed.get_json()
     assert body["url"].startswith(f"http://localhost/api/v1/hazards/{hid}/order.html?")
+    assert body["url"] == f"http://localhost{body['path']}"  # the path alone, for pages of this app
     page = open_link(client, body["url"])
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "责令限期整改指令书" in page.get_data(as_text=True)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import marshmallow as ma
 
 from server.auth.models import ROLE_LABELS, ROLES
+from server.common.fields import mask_phone
 from server.common.schemas import In, Int, Out, QueryInt
 from server.org.schemas import AreaBrief
-from server.common.fields import mask_phone
 
 
 class LoginIn(In):
@@ -111,7 +113,15 @@ class LinkIn(In):
                        "/api/v1/hazards/export.xlsx?status=ordered"})
 
 
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
 class LinkOut(Out):
     url = ma.fields.String(metadata={"description": "opens without a Bearer header until expires_at, as the "
                                                     "asking user (their permissions and scope apply)"})
+    path = ma.fields.Function(lambda link: _path_of(link["url"]), metadata={
+        "description": "the same link without scheme and host, for a page served by this app (the public URL "
+                       "configured may not be the address a phone reaches the app by)"})
     expires_at = ma.fields.DateTime()
