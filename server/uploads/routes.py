@@ -11,12 +11,11 @@ from email.utils import format_datetime
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, g, request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import ClientDisconnected
 
-from server.audit.service import AuditContext, set_context
 from server.auth.guard import optional_actor
 from server.auth.scope import Actor
 from server.common.geo import to_wgs84
@@ -25,7 +24,7 @@ from server.ratelimit import limiter
 from server.uploads import service
 from server.uploads.models import ResumableUpload
 from server.uploads.schemas import UploadMetadataIn, UploadOut, parse_metadata
-from server.web import app_config, clock_now, db, store
+from server.web import app_config, clock_now, db, limit_body, public_request, store
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads",
                 description="断点续传照片上传 (tus 1.0: POST 创建, PATCH 续传, HEAD 查询位置)")
@@ -78,9 +77,8 @@ def _actor() -> Actor | None:
     actor = optional_actor()
     if actor is not None:
         actor.require("photo:upload")
-    else:  # a tipster's upload: their address is written neither in the audit log nor in the request log
-        g.conceal_ip = True
-        set_context(db(), AuditContext(None, "public", None, g.get("request_id")))
+    else:  # a tipster's upload
+        public_request()
     return actor
 
 
@@ -126,7 +124,7 @@ def _received(limit: int) -> bytes:
                 break
             chunks.append(chunk)
             total += len(chunk)
-    except ClientDisconnected:
+    except (ClientDisconnected, OSError):  # gone, reset, or timed out by the server: keep what arrived
         pass
     return b"".join(chunks)
 
@@ -221,8 +219,7 @@ class UploadByToken(MethodView):
         offset = _int_header("Upload-Offset")
         assert offset is not None
         limit = app_config().photo_max_bytes
-        if request.content_length is not None and request.content_length > limit:
-            raise ApiError(413, "payload_too_large", f"照片过大, 最大 {limit // (1024 * 1024)} MB")
+        limit_body(limit, f"照片过大, 最大 {limit // (1024 * 1024)} MB")
         data = _received(limit)  # read before the database is touched: no lock is held while a phone sends
         actor = _actor()
         done = service.append(db(), app_config(), store(), actor, token, offset=offset, data=data,
