@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Api as _Api
+from flask_smorest.pagination import PaginationMetadataSchema
 
 from server.errors import ErrorOut, handle_http_exception
 
@@ -13,6 +14,16 @@ class Api(_Api):
 
     def handle_http_exception(self, error: Any) -> Any:  # flask-smorest registers this for every HTTPException
         return handle_http_exception(error)
+
+    def _register_pagination_header(self) -> None:
+        """X-Pagination as it is sent: one header whose value is JSON text (flask-smorest documents it as an
+        object, which a generated client then tries to read as one)."""
+        self.spec.components.header("PAGINATION", {
+            "description": "JSON text of the page: `{\"total\", \"total_pages\", \"first_page\", \"last_page\", "
+                           "\"page\", \"previous_page\", \"next_page\"}` (parse it with JSON.parse)",
+            "content": {"application/json": {"schema": PaginationMetadataSchema, "example": {
+                "total": 42, "total_pages": 5, "first_page": 1, "last_page": 5, "page": 1, "next_page": 2}}},
+        }, lazy=True)
 
 
 API_TITLE = "gridpatrol"

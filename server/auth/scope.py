@@ -38,7 +38,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "bulletin:publish": ADMINS,
     # hazards' closed loop (闭环整改); the steps' extra rules live in server/hazards/service.py
     "hazard:read": ALL,
-    "hazard:create": frozenset({"township_admin", "inspector"}),
+    "hazard:create": frozenset({"township_admin", "inspector", "member"}),  # members: 随手拍 in their grids
+    "hazard:correct": frozenset({"township_admin", "county_admin"}),  # the place and responsible party, later
     "hazard:order": frozenset({"township_admin", "inspector"}),    # 责令限期整改
     "hazard:reject": frozenset({"township_admin", "inspector", "county_admin"}),
     "hazard:rectify": frozenset({"member"}),                       # on behalf of the place

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from server.auth.models import User
+    from server.places.models import Place
 
 KINDS = ("visit", "recheck", "publicity", "other")
 KIND_LABELS = {"visit": "走访检查", "recheck": "隐患复查", "publicity": "安全宣传", "other": "其他"}
@@ -37,12 +42,24 @@ class Task(Base):
     def audit_area_id(self) -> int:
         return self.area_id
 
+    @property
+    def places(self) -> list["Place"]:
+        return [t.place for t in self.targets]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """How many assignees there are and how many of them are done."""
+        done = sum(a.status == "done" for a in self.assignments)
+        return {"assignees": len(self.assignments), "done": done, "open": len(self.assignments) - done}
+
 
 class TaskTarget(Base):
     __tablename__ = "task_targets"
 
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), primary_key=True)
+
+    place: Mapped["Place"] = relationship(lazy="selectin")
 
 
 class TaskAssignment(Base):
@@ -63,6 +80,12 @@ class TaskAssignment(Base):
 
     task: Mapped[Task] = relationship(back_populates="assignments", lazy="joined")
     progress: Mapped[list["TaskProgress"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    user: Mapped["User"] = relationship(lazy="selectin")
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Target places done of all (a task without places: 0 of 0, done when the member says so)."""
+        return {"done": len(self.progress), "total": len(self.task.targets)}
 
 
 class TaskProgress(Base):
@@ -75,3 +98,5 @@ class TaskProgress(Base):
     record_type: Mapped[str] = mapped_column(String(16))
     record_id: Mapped[int] = mapped_column()
     done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    place: Mapped["Place"] = relationship(lazy="selectin")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import g, redirect, request
 from flask_smorest import Blueprint
@@ -29,8 +29,8 @@ class _MultipartParser(FlaskParser):
 
 class _Blueprint(Blueprint):
     ARGUMENTS_PARSER = _MultipartParser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-                                             "multipart": "multipart/form-data"}
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, "multipart": "multipart/form-data"}
 
 
 _MultipartParser.__location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Iterable
 
 import media
@@ -148,7 +148,7 @@ def upload(session: Session, config: Config, store: ObjectStore, actor: Actor | 
             phash=done.phash, format=facts.format, width=facts.width, height=facts.height, size=len(data),
             original_key=original_key, display_key=f"{stem}-display.jpg", thumbnail_key=f"{stem}-thumb.jpg",
             # in UTC like every stored time, so the upload's answer and every later read say the same
-            exif_time=facts.taken_at.astimezone(timezone.utc) if facts.taken_at and facts.taken_at_has_offset else None,
+            exif_time=facts.taken_at.astimezone(UTC) if facts.taken_at and facts.taken_at_has_offset else None,
             exif_lat=facts.gps.lat if facts.gps else None, exif_lng=facts.gps.lng if facts.gps else None,
             camera=" ".join(x for x in (facts.make, facts.model) if x)[:128] or None,
             has_camera_exif=facts.has_camera_exif, claimed_time=claimed_time,

@@ -72,8 +72,11 @@ def order_html(session: Session, actor: Actor, hazard_id: int, round_no: int | N
         raise not_found("整改指令书")
     issued = chosen[-1]
     township = township_of(hazard.area) or hazard.area
+    place = hazard.place
+    addressee = place.name if place else (hazard.responsible_party or "被检查单位")
+    address = (place.address if place else None) or hazard.address
     return Environment(autoescape=True).from_string(TEMPLATE).render(
-        order=issued, hazard=hazard, place=hazard.place, township=township,
+        order=issued, hazard=hazard, place=place, township=township, addressee=addressee, address=address,
         level_label=LEVEL_LABELS[hazard.level], sector_label=SECTORS.get(hazard.sector, hazard.sector),
         found_day=_cn_date(hazard.found_day), deadline=_cn_date(issued.deadline),
         issued_day=_cn_date(issued.issued_day), rounds=len(hazard.orders))
@@ -113,14 +116,14 @@ TEMPLATE = """<!DOCTYPE html>
 <h1>责令限期整改指令书</h1>
 <p class="number">文书编号: {{ order.number }}{% if order.round > 1 %} (第{{ order.round }}次责令整改){% endif %}</p>
 
-<p>{% if place %}{{ place.name }}{% else %}被检查单位{% endif %}:</p>
+<p>{{ addressee }}:</p>
 <p class="notice">经检查, 你单位存在下列安全生产事故隐患。根据《中华人民共和国安全生产法》等有关规定,
   现责令你单位于<span class="deadline">{{ deadline }}</span>前按下列措施整改完毕, 并将整改情况报告我单位。
   逾期未整改或整改不到位的, 将依法予以处理。</p>
 
 <table>
-  <tr><th>被检查单位</th><td>{% if place %}{{ place.name }}{% else %}—{% endif %}</td></tr>
-  <tr><th>地址</th><td>{% if place and place.address %}{{ place.address }}{% else %}—{% endif %}</td></tr>
+  <tr><th>被检查单位</th><td>{{ addressee }}</td></tr>
+  <tr><th>地址</th><td>{{ address or "—" }}</td></tr>
   <tr><th>行业领域</th><td>{{ sector_label }}</td></tr>
   <tr><th>隐患编号</th><td>{{ hazard.id }}</td></tr>
   <tr><th>发现日期</th><td>{{ found_day }}</td></tr>

@@ -95,6 +95,9 @@ class Hazard(Base):
     checklist_item: Mapped[str | None] = mapped_column(String(16))
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
+    # where and who answers for it when no place of the register is named (a tip-off about a street stall)
+    address: Mapped[str | None] = mapped_column(String(255))
+    responsible_party: Mapped[str | None] = mapped_column(String(128))  # 责任单位(人)
     photo_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)  # before the rectification
     found_at: Mapped[datetime] = mapped_column(UTCDateTime)
     found_day: Mapped[date] = mapped_column(Date)

@@ -11,7 +11,7 @@ from server.common.schemas import page_of
 from server.common.timeutil import local_day
 from server.common.xlsx import BINARY, XLSX, file_response, xlsx_response
 from server.hazards import documents, queries, service, stats as hazard_stats
-from server.hazards.schemas import (CloseIn, HazardCreate, HazardDetail, HazardOut, HazardQuery, OrderIn,
+from server.hazards.schemas import (CloseIn, CorrectIn, HazardCreate, HazardDetail, HazardOut, HazardQuery, OrderIn,
                                     OrderPageQuery, RecheckIn, RectifyIn, RejectIn, StatsQuery, StatsRow,
                                     SupervisedOut, SupervisedQuery, SupervisionIn)
 from server.web import app_config, clock_now, db
@@ -53,8 +53,10 @@ class Hazards(MethodView):
     @blp.response(201, HazardDetail)
     @blp.alt_response(200, schema=HazardDetail, description="a retry of the same client_uuid")
     def post(self, data: dict[str, Any]) -> Any:
-        """Record a hazard found at a place of my scope (inspectors: 执法检查; township admins: 乡镇排查)"""
-        made = service.create_hazard(db(), current_actor(), data, clock_now())
+        """Record a hazard: inspectors (执法检查) and township admins (乡镇排查) at a place of their scope; grid
+        members (随手拍) at a place of their grids or at a location inside them, with a photo and client_uuid"""
+        made = service.create_hazard(db(), current_actor(), data, clock_now(),
+                                     tolerance_m=app_config().geofence_tolerance_m)
         return _detail(made.record), 201 if made.created else 200
 
 
@@ -64,6 +66,20 @@ class Hazards(MethodView):
 def hazard(hazard_id: int) -> Any:
     """A hazard with its orders, supervision and full history"""
     return _detail(service.get_hazard(db(), current_actor(), hazard_id))
+
+
+@blp.route("/<int:hazard_id>/correction", methods=["POST"])
+@login_required("hazard:correct")
+@blp.arguments(CorrectIn)
+@blp.response(200, HazardDetail)
+def correction(data: dict[str, Any], hazard_id: int) -> Any:
+    """Correct where an open hazard is and who answers for it (更正): a place, or an address and a responsible party
+
+    By a township or county admin; the status does not change and the history keeps before, after and the
+    reason.  A hazard without a place must end up with both an address and a responsible party."""
+    return _detail(service.correct(db(), current_actor(), hazard_id, place_id=data.get("place_id"),
+                                   address=data.get("address"), responsible_party=data.get("responsible_party"),
+                                   reason=data["reason"], now=clock_now(), client_uuid=_uuid(data)))
 
 
 @blp.route("/<int:hazard_id>/order", methods=["POST"])

@@ -24,17 +24,36 @@ def _photos(required: bool = False, minimum: int = 0) -> ma.fields.List:
 # --- in -----------------------------------------------------------------------------------------------------------
 
 class HazardCreate(In):
-    client_uuid = ClientUuid
-    place_id = Int(required=True)
+    """Admins and inspectors name a place; a grid member (随手拍) names a place of their grids or a location
+    inside them, and must send client_uuid and at least one photo."""
+
+    client_uuid = ma.fields.UUID(metadata={"description": "made by the phone (required for members); a retry "
+                                                         "answers 200 with the hazard the first attempt made"})
+    place_id = Int(metadata={"description": "required for admins and inspectors; members: a place of my grids, "
+                                            "or leave it out and send location and sector"})
     category = ma.fields.String(required=True, validate=ma.validate.Length(1, 32),
                                 metadata={"description": "e.g. 疏散通道, 消防设施器材"})
-    level = ma.fields.String(required=True, validate=ma.validate.OneOf(LEVELS))
-    description = ma.fields.String(required=True, validate=ma.validate.Length(1, 2000))
+    level = ma.fields.String(load_default="general", validate=ma.validate.OneOf(LEVELS))
+    description = ma.fields.String(required=True, validate=ma.validate.Length(1, 2000),
+                                   metadata={"description": "what is wrong, as seen"})
     sector = ma.fields.String(validate=ma.validate.OneOf(list(SECTORS)),
-                              metadata={"description": "default: the place's sector"})
+                              metadata={"description": "default: the place's sector; required without a place"})
     photo_ids = _photos()
-    location = ma.fields.Nested(LocationIn, metadata={"description": "default: the place's location"})
+    location = ma.fields.Nested(LocationIn, metadata={
+        "description": "default: the place's location; without a place it must lie in one of my grids (422 "
+                       "outside_grid)"})
     found_at = ma.fields.AwareDateTime(metadata={"description": "default: now"})
+
+
+class CorrectIn(In):
+    client_uuid = ClientUuid
+    place_id = Int(metadata={"description": "the place it is really at (moves the hazard to that place's grid)"})
+    address = ma.fields.String(validate=ma.validate.Length(1, 255),
+                               metadata={"description": "where it is, when no place of the register fits"})
+    responsible_party = ma.fields.String(validate=ma.validate.Length(1, 128),
+                                         metadata={"description": "责任单位(人): who answers for it without a place"})
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(1, 500),
+                              metadata={"description": "why it is corrected (kept in the history)"})
 
 
 class OrderIn(In):
@@ -145,6 +164,8 @@ class HazardOut(Out):
     source = ma.fields.String()
     source_label = ma.fields.Function(lambda h: SOURCE_LABELS.get(h.source, h.source))
     place = ma.fields.Nested(_Named, allow_none=True)
+    address = ma.fields.String(allow_none=True, metadata={"description": "without a place: where it is"})
+    responsible_party = ma.fields.String(allow_none=True, metadata={"description": "without a place: 责任单位(人)"})
     grid = ma.fields.Nested(AreaNamed, attribute="area")
     township = ma.fields.Function(_township, metadata={"description": "{id, code, name} of the township"})
     found_by_id = ma.fields.Integer(allow_none=True)

@@ -46,6 +46,7 @@ from server.hazards.models import (LEVEL_LABELS, OPEN_STATUSES, STATUS_LABELS, S
                                    HazardSupervision, RectificationOrder, allowed_actions)
 from server.hazards.queries import township_of
 from server.org.models import Area
+from server.org.spatial import spatial
 from server.places import service as places
 
 # --- the state machine (its table: STEPS in models.py) ---------------------------------------------------------------
@@ -72,42 +73,83 @@ def _event(hazard: Hazard, actor: Actor | None, action: str, from_status: str | 
     return event
 
 
-def report_from_finding(session: Session, *, finding: Finding, place_id: int, area_id: int, sector: str,
-                        user_id: int, visit_id: int, lat: float, lng: float, found_at: datetime,
+def report_from_finding(session: Session, actor: Actor, *, finding: Finding, place_id: int, area_id: int,
+                        sector: str, visit_id: int, lat: float, lng: float, found_at: datetime,
                         found_day: date) -> Hazard:
-    description = finding.text if not finding.note else f"{finding.text} — {finding.note}"
+    """A hazard from a checklist answer: what is wrong (the item's hazard text) and what the member saw there."""
     hazard = Hazard(place_id=place_id, area_id=area_id, sector=sector, category=finding.category,
-                    level=finding.level, description=description[:2000], status="reported", source="patrol",
-                    found_by_id=user_id, visit_id=visit_id, checklist_item=finding.item_id, lat=lat, lng=lng,
-                    photo_ids=list(finding.photo_ids), found_at=found_at, found_day=found_day)
-    hazard.events.append(HazardEvent(action="create", from_status=None, to_status="reported", actor_id=user_id,
-                                     actor_name="网格员", actor_role="member", at=found_at,
-                                     data={"source": "patrol", "visit_id": visit_id}))
+                    level=finding.level, description=finding.description[:2000], status="reported",
+                    source="patrol", found_by_id=actor.user_id, visit_id=visit_id, checklist_item=finding.item_id,
+                    lat=lat, lng=lng, photo_ids=list(finding.photo_ids), found_at=found_at, found_day=found_day)
+    _event(hazard, actor, "create", None, "reported", found_at,
+           {"source": "patrol", "visit_id": visit_id, "checklist_item": finding.item_id})
     session.add(hazard)
     return hazard
 
 
-def create_hazard(session: Session, actor: Actor, data: dict[str, Any], now: datetime) -> Created:
-    """A hazard found by an inspector (执法检查) or a township admin (乡镇排查) at a place of their scope."""
+SOURCE_OF_ROLE = {"inspector": "inspector", "member": "patrol"}  # anyone else who may create: 乡镇排查 (admin)
+
+
+def _member_grid_at(session: Session, actor: Actor, lat: float, lng: float, tolerance_m: float) -> int:
+    """The member's grid the point lies in (or within the geofence tolerance of); 422 ``outside_grid`` else."""
+    distances = spatial(session).distances_m(list(actor.area_ids), lat, lng)
+    near = sorted((d, g) for g, d in distances.items() if d is not None and d <= tolerance_m)
+    if not near:
+        raise ApiError(422, "outside_grid", "该位置不在你负责的网格内",
+                       {"fields": {"location": ["位置不在你负责的网格内"]}})
+    return near[0][1]
+
+
+def _member_checks(data: dict[str, Any]) -> None:
+    """What a member's 随手拍 must carry: the phone's client_uuid (retries), a photo, a place or a location."""
+    problems: dict[str, list[str]] = {}
+    if not data.get("client_uuid"):
+        problems["client_uuid"] = ["手机端上报必须带 client_uuid"]
+    if not data.get("photo_ids"):
+        problems["photo_ids"] = ["请至少拍一张照片"]
+    if data.get("place_id") is None and not data.get("location"):
+        problems["location"] = ["请选择企业(场所)或提供位置"]
+    if data.get("place_id") is None and not data.get("sector"):
+        problems["sector"] = ["未选择企业(场所)时请选择行业领域"]
+    if problems:
+        raise ApiError(422, "validation_error", "请求参数校验失败", {"fields": problems})
+
+
+def create_hazard(session: Session, actor: Actor, data: dict[str, Any], now: datetime,
+                  tolerance_m: float = 200.0) -> Created:
+    """A hazard found by an inspector (执法检查) or a township admin (乡镇排查) at a place of their scope, or by
+    a grid member anywhere in their grids (随手拍): at a place of the grid, or at a point inside it (within
+    ``tolerance_m`` of the boundary).  A member's hazard is source ``patrol`` without a visit."""
     found_at = data.get("found_at") or now
     if found_at > now + timedelta(minutes=10):
         raise invalid("found_at", "发现时间不能晚于当前时间")
     sector = data.get("sector")
     if sector is not None and sector not in SECTORS:
         raise invalid("sector", "行业领域不在目录中")
+    if actor.role != "member" and data.get("place_id") is None:
+        raise invalid("place_id", "请选择隐患所在的企业(场所)")
+    # scope first (a place outside it is the 404 of a missing one), then what a member's report must carry
+    place = places.get_place(session, actor, data["place_id"]) if data.get("place_id") is not None else None
+    if actor.role == "member":
+        _member_checks(data)
 
     def build() -> Hazard:
-        place = places.get_place(session, actor, data["place_id"])
         evidence.attach(session, actor, data.get("photo_ids", []), kind="hazard",
                         record=f"hazards:{data.get('client_uuid') or uuid.uuid4()}")
-        lat, lng = place.lat, place.lng
+        lat, lng = (place.lat, place.lng) if place is not None else (None, None)
         if data.get("location"):
             loc = data["location"]
             lat, lng = to_wgs84(loc["lat"], loc["lng"], loc.get("coord_system", "wgs84"))
-        source = "inspector" if actor.role == "inspector" else "admin"
+        if place is not None:
+            area_id = place.area_id
+        else:
+            assert lat is not None and lng is not None  # _member_checks: a location when there is no place
+            area_id = _member_grid_at(session, actor, lat, lng, tolerance_m)
+        source = SOURCE_OF_ROLE.get(actor.role, "admin")
         hazard = Hazard(client_uuid=str(data["client_uuid"]) if data.get("client_uuid") else None,
-                        place_id=place.id, area_id=place.area_id, sector=sector or place.sector,
-                        category=data["category"], level=data["level"], description=data["description"],
+                        place_id=place.id if place else None, area_id=area_id,
+                        sector=sector or (place.sector if place else ""), category=data["category"],
+                        level=data.get("level", "general"), description=data["description"],
                         status="reported", source=source, found_by_id=actor.user_id, lat=lat, lng=lng,
                         photo_ids=list(data.get("photo_ids", [])), found_at=found_at, found_day=local_day(found_at))
         _event(hazard, actor, "create", None, "reported", now, {"source": source})
@@ -172,8 +214,45 @@ def _load_for(session: Session, actor: Actor, hazard_id: int, action: str,
             if done.hazard_id != hazard.id or done.actor_id != actor.user_id or done.action != action:
                 raise ApiError(409, "client_uuid_conflict", "该 client_uuid 已用于其他操作")
             return hazard, True
-    actor.require(STEPS[action].permission)
+    actor.require(STEPS[action].permission if action in STEPS else f"hazard:{action}")
     return hazard, False
+
+
+def _whereabouts(hazard: Hazard) -> dict[str, Any]:
+    return {"place_id": hazard.place_id, "place": hazard.place.name if hazard.place else None,
+            "grid_id": hazard.area_id, "address": hazard.address, "responsible_party": hazard.responsible_party}
+
+
+def correct(session: Session, actor: Actor, hazard_id: int, *, place_id: int | None, address: str | None,
+            responsible_party: str | None, reason: str, now: datetime, client_uuid: str | None = None) -> Hazard:
+    """更正: a township (or county) admin corrects where an open hazard is and who answers for it — a place of
+    their scope (the hazard moves to its grid), or an address and a responsible party.  The status does not
+    change; the history keeps what it was, what it is now and why.  Orders already issued stay as issued."""
+    hazard, done = _load_for(session, actor, hazard_id, "correct", client_uuid)
+    if done:
+        return hazard
+    if hazard.status not in OPEN_STATUSES:
+        raise conflict("hazard_closed", f"隐患已{STATUS_LABELS[hazard.status]}, 不能更正", {"status": hazard.status})
+    if place_id is None and address is None and responsible_party is None:
+        raise invalid("place_id", "请更正企业(场所), 或地址和责任单位(人)")
+    before = _whereabouts(hazard)
+    if place_id is not None:
+        place = places.get_place(session, actor, place_id)
+        hazard.place, hazard.area = place, place.area
+        if hazard.lat is None:
+            hazard.lat, hazard.lng = place.lat, place.lng
+    if address is not None:
+        hazard.address = address
+    if responsible_party is not None:
+        hazard.responsible_party = responsible_party
+    if hazard.place is None and not (hazard.address and hazard.responsible_party):
+        raise invalid("responsible_party", "没有企业(场所)的隐患须有地址和责任单位(人)")
+    hazard.updated_at = now
+    _flush_step(session)
+    _event(hazard, actor, "correct", hazard.status, hazard.status, now,
+           {"reason": reason, "before": before, "after": _whereabouts(hazard)}, client_uuid)
+    session.flush()
+    return hazard
 
 
 def _check_status(hazard: Hazard, action: str) -> None:
@@ -208,10 +287,10 @@ def _issue_order(session: Session, actor: Actor, hazard: Hazard, *, deadline: da
                                issued_day=issued_day)
     hazard.orders.append(order)
     session.flush()
-    place_name = hazard.place.name if hazard.place else ""
+    where = hazard.place.name if hazard.place else (hazard.responsible_party or hazard.address)
     task = dispatch.create_recheck_task(
         session, hazard_id=hazard.id, place_id=hazard.place_id, grid_id=hazard.area_id, township_id=township.id,
-        due_date=deadline, title=f"隐患复查: {place_name} {hazard.category}"[:100],
+        due_date=deadline, title="隐患复查: " + " ".join(x for x in (where, hazard.category) if x)[:90],
         note=f"{order.number}; 整改措施: {measures}"[:2000], created_by_id=actor.user_id)
     order.task_id = task.id if task is not None else None
     return order

@@ -149,9 +149,9 @@ def record_visit(session: Session, config: Config, actor: Actor, data: dict[str,
         session.add(visit)
         session.flush()
         for finding in findings:
-            hazards.report_from_finding(session, finding=finding, place_id=place.id, area_id=place.area_id,
-                                        sector=place.sector, user_id=actor.user_id, visit_id=visit.id, lat=lat,
-                                        lng=lng, found_at=when.occurred_at, found_day=when.day)
+            hazards.report_from_finding(session, actor, finding=finding, place_id=place.id, area_id=place.area_id,
+                                        sector=place.sector, visit_id=visit.id, lat=lat, lng=lng,
+                                        found_at=when.occurred_at, found_day=when.day)
         dispatch.record_done(session, user_id=actor.user_id, record_type="visit", record_id=visit.id,
                              place_id=place.id, at=when.occurred_at)
         return visit

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from server.auth.guard import current_actor, login_required
 from server.ops import metrics
 from server.phone import service
-from server.phone.schemas import SyncIn, SyncOut, TodayOut
+from server.phone.schemas import MyGridOut, SyncIn, SyncOut, TodayOut
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("phone", __name__, url_prefix="/api/v1", description="手机端: 离线批量同步与首页")
@@ -23,6 +23,17 @@ def sync(data: dict[str, Any]) -> Any:
     results = service.sync(db(), app_config(), current_actor(), data["items"], clock_now())
     metrics.sync_results(results)
     return {"results": results}
+
+
+@blp.route("/me/grid", methods=["GET"])
+@login_required("field:create")
+@blp.response(200, MyGridOut(many=True))
+def my_grid() -> Any:
+    """My grids with their boundaries and every place in them, for the map and the offline cache
+
+    One entry per grid I am assigned to (most members have one); lists of areas (GET /areas) leave boundaries
+    out, this call has them."""
+    return service.my_grids(db(), current_actor())
 
 
 @blp.route("/me/today", methods=["GET"])

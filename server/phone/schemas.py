@@ -4,14 +4,17 @@ import marshmallow as ma
 
 from server.common.schemas import In, Out
 from server.dispatch.schemas import AssignmentOut
+from server.org.schemas import AreaBrief
 from server.patrol.schemas import CheckInOut, DuePlaceOut, PublicityOut, VisitOut
+from server.places.schemas import PlaceListItem
 from server.reports.schemas import ReportOut
 
 
 class SyncItemIn(In):
     type = ma.fields.String(required=True, validate=ma.validate.Length(1, 32),
-                            metadata={"description": "checkin | visit | publicity | report; an unknown type is "
-                                                     "that item's error (code unknown_type), not the batch's"})
+                            metadata={"description": "checkin | visit | publicity | report | hazard; an unknown "
+                                                     "type is that item's error (code unknown_type), not the "
+                                                     "batch's"})
     data = ma.fields.Dict(required=True, metadata={"description": "the body the single endpoint takes"})
 
 
@@ -59,6 +62,17 @@ class RejectedRecord(Out):
     reason = ma.fields.String(allow_none=True, metadata={"description": "the reviewer's reason"})
     place = ma.fields.Nested(IdName, allow_none=True)
     hazard_id = ma.fields.Integer(metadata={"description": "rectifications: the hazard"})
+
+
+class GridWithBoundary(AreaBrief):
+    boundary = ma.fields.Dict(allow_none=True, metadata={"description": "GeoJSON Polygon/MultiPolygon, WGS-84"})
+
+
+class MyGridOut(Out):
+    grid = ma.fields.Nested(GridWithBoundary)
+    village = ma.fields.Nested(AreaBrief, allow_none=True)
+    township = ma.fields.Nested(AreaBrief, allow_none=True)
+    places = ma.fields.List(ma.fields.Nested(PlaceListItem), metadata={"description": "every place of the grid"})
 
 
 class TodayOut(Out):

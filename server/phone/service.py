@@ -10,25 +10,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth.scope import Actor
+from server.common.records import Created
 from server.common.timeutil import local_day
 from server.config import Config
 from server.dispatch import service as dispatch
 from server.errors import ApiError, translate_messages
+from server.hazards import service as hazards
 from server.hazards.models import Hazard, RectificationOrder
+from server.hazards.schemas import HazardCreate
+from server.org.models import Area
 from server.patrol import service as patrol
 from server.patrol.models import CheckIn, PublicityVisit, Visit
 from server.patrol.schemas import CheckInCreate, PublicityCreate, VisitCreate
+from server.places.models import Place
 from server.reports import service as reports
 from server.reports.models import DailyReport
 from server.reports.schemas import ReportSubmit
 
-Handler = Callable[[Session, Config, Actor, dict[str, Any], datetime], patrol.Created]
+Handler = Callable[[Session, Config, Actor, dict[str, Any], datetime], Created[Any]]
 
 HANDLERS: dict[str, tuple[type[ma.Schema], Handler]] = {
     "checkin": (CheckInCreate, patrol.check_in),
     "visit": (VisitCreate, patrol.record_visit),
     "publicity": (PublicityCreate, patrol.record_publicity),
     "report": (ReportSubmit, lambda s, _c, a, d, now: reports.submit(s, a, d, now)),
+    "hazard": (HazardCreate, lambda s, c, a, d, now: hazards.create_hazard(s, a, d, now,
+                                                                            tolerance_m=c.geofence_tolerance_m)),
 }
 
 
@@ -101,6 +108,25 @@ def rejected_records(session: Session, actor: Actor, day: date) -> list[dict[str
                     "hazard_id": order.hazard_id})
     out.sort(key=lambda r: (r["occurred_at"], r["type"], r["id"]), reverse=True)
     return out
+
+
+def my_grids(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """The member's grids with their boundaries, the village and township above each, and every place in them:
+    what the phone's map and offline cache need, in one call."""
+    grids = list(session.scalars(select(Area).where(Area.id.in_(actor.area_ids)).order_by(Area.code)))
+    by_grid: dict[int, list[Place]] = {g.id: [] for g in grids}
+    for place in session.scalars(select(Place).where(Place.area_id.in_(actor.area_ids), Place.deleted_at.is_(None))
+                                 .order_by(Place.name, Place.id)):
+        by_grid[place.area_id].append(place)
+
+    def above(area: Area, level: str) -> Area | None:
+        node = area.parent
+        while node is not None and node.level != level:
+            node = node.parent
+        return node
+
+    return [{"grid": g, "village": above(g, "village"), "township": above(g, "township"), "places": by_grid[g.id]}
+            for g in grids]
 
 
 def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:

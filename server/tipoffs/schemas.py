@@ -94,7 +94,9 @@ class RevealIn(In):
 class RewardIn(In):
     decision = ma.fields.String(required=True, validate=ma.validate.OneOf(DECISIONS))
     amount = ma.fields.Decimal(as_string=True, allow_nan=False, validate=ma.validate.Range(min=0, min_inclusive=False),
-                               metadata={"description": "yuan, at most two decimals (\"500.00\"); approved only"})
+                               metadata={"description": "yuan, at most two decimals (\"500.00\"); approved only",
+                                         # a number in the document too (apispec would write the string "0")
+                                         "minimum": 0, "exclusiveMinimum": True})
     note = ma.fields.String(validate=ma.validate.Length(max=1000))
 
 
