@@ -1,6 +1,8 @@
-"""The database layer: declarative base, column types that behave the same on PostgreSQL and SQLite, sessions."""
+"""The database layer: declarative base, column types that behave the same on PostgreSQL and SQLite, sessions and
+who is acting in them (the audit context)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -79,3 +81,26 @@ def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> En
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who is acting in a session, for the audit log that its flushes write (server/audit/service.py)."""
+
+    actor_id: int | None
+    actor_name: str
+    ip: str | None = None
+    request_id: str | None = None
+
+
+CLI = AuditContext(actor_id=None, actor_name="cli")
+SYSTEM = AuditContext(actor_id=None, actor_name="system")
+
+
+def set_context(session: Session, context: AuditContext) -> None:
+    """Set by whoever opens the session: the request (server/web.py), a CLI command, a job."""
+    session.info["audit"] = context
+
+
+def audit_context(session: Session) -> AuditContext:
+    return session.info.get("audit") or SYSTEM

@@ -12,9 +12,9 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map
 
-from server.audit.service import AuditContext, set_context
 from server.common.schemas import ID_MAX
 from server.config import Config
+from server.db import AuditContext, audit_context, set_context
 from server.errors import ApiError
 
 log = logging.getLogger("gridpatrol.request")
@@ -39,6 +39,28 @@ def db() -> Session:
         g.db_session = session
         set_context(session, AuditContext(None, "anonymous", client_ip(), g.get("request_id")))
     return session
+
+
+def act_as(actor_id: int | None, name: str) -> None:
+    """Who the audit log names for the rest of this request; the request's address and id stay with it (no
+    address for the public: ``public_request``)."""
+    ip = None if g.get("conceal_ip") else audit_context(db()).ip
+    set_context(db(), AuditContext(actor_id, name, ip, g.get("request_id")))
+
+
+def public_request() -> None:
+    """The requester is the public (a tipster): their IP address is written neither in the audit log nor in the
+    request log (举报人保密); the rate limits keep it in memory for their window only."""
+    g.conceal_ip = True
+    act_as(None, "public")
+
+
+def limit_body(limit: int, message: str) -> None:
+    """413 ``payload_too_large`` from the Content-Length alone, before the body is read; without a length
+    (chunked), werkzeug stops reading at the same limit."""
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", message, {"max_bytes": limit})
+    request.max_content_length = min(limit, request.max_content_length or limit)
 
 
 def client_ip() -> str | None:
@@ -68,9 +90,7 @@ def _limit_parsed_body() -> None:
     if mimetype not in _PARSED_WHOLE and not mimetype.endswith("+json"):
         return
     limit = app_config().max_json_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "payload_too_large", f"请求体过大 (JSON 最大 {limit // 1024} KB)", {"max_bytes": limit})
-    request.max_content_length = min(limit, request.max_content_length or limit)  # chunked: stop reading there
+    limit_body(limit, f"请求体过大 (JSON 最大 {limit // 1024} KB)")
 
 
 def install(app: Flask) -> None:

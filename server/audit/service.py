@@ -6,7 +6,6 @@ is kept in ``session.info["audit"]`` by whoever opened the session (the request,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Sequence
@@ -16,27 +15,11 @@ from sqlalchemy.orm import Session
 
 from server.audit.models import AuditEntry
 from server.auth.scope import Actor
-from server.db import utcnow
+from server.db import CLI, AuditContext, audit_context, set_context, utcnow
 from server.org.models import Area
 
 
-@dataclass(frozen=True)
-class AuditContext:
-    actor_id: int | None
-    actor_name: str
-    ip: str | None = None
-    request_id: str | None = None
-
-
-CLI = AuditContext(actor_id=None, actor_name="cli")
-
-
-def set_context(session: Session, context: AuditContext) -> None:
-    session.info["audit"] = context
-
-
-def _context(session: Session) -> AuditContext:
-    return session.info.get("audit") or AuditContext(actor_id=None, actor_name="system")
+__all__ = ["CLI", "AuditContext", "set_context", "install", "record"]  # the context lives in server/db.py
 
 
 def _plain(value: Any) -> Any:
@@ -104,7 +87,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     pending = session.info.pop("audit_pending", [])
     if not pending:
         return
-    ctx = _context(session)
+    ctx = audit_context(session)
     rows = []
     for action, obj, changes in pending:
         if changes is None:
@@ -133,7 +116,7 @@ def install(session_factory: Any) -> None:
 def record(session: Session, action: str, object_type: str, object_id: Any = None, *, area_id: int | None = None,
            summary: dict[str, Any] | None = None) -> None:
     """An explicit entry, for writes that do not go through the ORM (bulk imports) or events such as logins."""
-    ctx = _context(session)
+    ctx = audit_context(session)
     session.add(AuditEntry(
         at=utcnow(), actor_id=ctx.actor_id, actor_name=ctx.actor_name, action=action, object_type=object_type,
         object_id=None if object_id is None else str(object_id), area_id=area_id, summary=_plain(summary or {}),

@@ -12,9 +12,8 @@ from server.auth import links, tokens
 from server.auth.models import User
 from server.auth.scope import Actor, actor_for
 from server.common.fields import INT_MAX
-from server.audit.service import AuditContext, set_context
 from server.errors import ApiError
-from server.web import app_config, client_ip, clock_now, db
+from server.web import act_as, app_config, clock_now, db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,9 +58,7 @@ def login_required(permission: str | None = None) -> Callable[[F], F]:
             if permission is not None:
                 actor.require(permission)
             g.actor = actor
-            ctx = db().info.get("audit")
-            set_context(db(), AuditContext(actor.user_id, actor.username,
-                                           ctx.ip if ctx else None, ctx.request_id if ctx else None))
+            act_as(actor.user_id, actor.username)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -76,7 +73,7 @@ def optional_actor() -> Actor | None:
         return None
     actor = _authenticate()
     g.actor = actor
-    set_context(db(), AuditContext(actor.user_id, actor.username, client_ip(), g.get("request_id")))
+    act_as(actor.user_id, actor.username)
     return actor
 
 

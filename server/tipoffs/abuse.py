@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import request
 
-from server.audit.service import AuditContext, set_context
 from server.common.fields import FieldProblem
 from server.config import Config
-from server.errors import ApiError
 from server.ratelimit import limiter
 from server.tipoffs.privacy import normalize_phone, phone_hash
-from server.web import app_config, db
+from server.web import app_config, limit_body
+from server.web import public_request as public_request  # the tipster is the public: the one helper, in web.py
 
 BODY_MAX_BYTES = 64 * 1024  # a tip-off is text and photo ids; the photos themselves are uploaded separately
 
@@ -27,10 +26,7 @@ def phone_limit_key(config: Config, value: Any) -> str | None:
 
 
 def refuse_large_body() -> None:
-    """413 from the Content-Length alone; without one (chunked), werkzeug stops reading at the same limit."""
-    if request.content_length is not None and request.content_length > BODY_MAX_BYTES:
-        raise ApiError(413, "payload_too_large", f"举报内容过大 (最大 {BODY_MAX_BYTES // 1024} KB)")
-    request.max_content_length = BODY_MAX_BYTES
+    limit_body(BODY_MAX_BYTES, f"举报内容过大 (最大 {BODY_MAX_BYTES // 1024} KB)")
 
 
 def _submitted_phone() -> Any:
@@ -58,9 +54,3 @@ per_phone_limit = limiter.shared_limit(lambda: app_config().ratelimit_tipoff_pho
 # tracking-code lookups, here and on Open311: 50 bits are not guessed at any rate, but nobody needs more than this
 track_limit = limiter.shared_limit(lambda: app_config().ratelimit_tipoff_track, scope="tipoff-track")
 
-
-def public_request() -> None:
-    """A tipster is nobody to the audit log: their IP address is written neither with the tip-off nor in the
-    request log (举报人保密); the rate limits keep it in memory for their window only."""
-    g.conceal_ip = True
-    set_context(db(), AuditContext(None, "public", None, g.get("request_id")))
