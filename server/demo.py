@@ -9,8 +9,9 @@ tile the county without gaps or overlaps.  Everything is deterministic for a see
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import shapely
@@ -77,7 +78,7 @@ class Scale:
     places: int
 
     @classmethod
-    def named(cls, name: str) -> "Scale":
+    def named(cls, name: str) -> Scale:
         return {"demo": DEMO, "county": COUNTY, "tiny": TINY}[name]
 
 
@@ -149,7 +150,8 @@ def make_credit_code(rng: random.Random) -> str:
     return body + credit_code.check_character(body)
 
 
-def _insert_areas(session: Session, rows: list[dict[str, Any]], parents: list[Area | dict[str, Any]]) -> list[dict[str, Any]]:
+def _insert_areas(session: Session, rows: list[dict[str, Any]],
+                  parents: Sequence[Area | dict[str, Any]]) -> list[dict[str, Any]]:
     ids = session.scalars(insert(Area).returning(Area.id, sort_by_parameter_order=True), rows).all()
     paths = []
     for row, area_id, parent in zip(rows, ids, parents):
