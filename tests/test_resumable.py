@@ -140,8 +140,14 @@ def test_a_retried_create_resumes_and_a_finished_client_uuid_answers_its_photo(c
     done = create(client, headers, 123, client_uuid=other)   # a photo already there under this UUID
     assert done.headers["Upload-Photo-Id"] == other and done.headers["Upload-Offset"] == "123"
     assert create(client, world.headers("m2"), 10, client_uuid=pid).status_code == 409
+    under_way = str(uuid.uuid4())
+    started = create(client, headers, 5000, client_uuid=under_way)
+    patch(client, headers, started.headers["Location"], 0, b"x" * 10)
+    post_photo(client, headers, "visit", jpeg(11), client_uuid=under_way)  # the phone fell back to POST /photos
+    resumed = create(client, headers, 5000, client_uuid=under_way)
+    assert resumed.headers["Upload-Photo-Id"] == under_way and resumed.headers["Upload-Offset"] == "5000"
     session.rollback()
-    assert session.scalar(select(func.count(Photo.id))) == 2
+    assert session.scalar(select(func.count(Photo.id))) == 3
 
 
 def test_a_patch_at_the_wrong_offset_is_refused_with_the_right_one(client, world):

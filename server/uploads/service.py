@@ -73,6 +73,10 @@ def create(session: Session, config: Config, actor: Actor | None, *, client_uuid
     upload, created = create_once(session, ResumableUpload, uploader_id, client_uuid, build, owner="uploader_id")
     if created or upload.photo_uuid is not None:
         return upload, created
+    if photo is not None:  # the photo came another way (POST /photos) while this upload was under way
+        upload.photo_uuid, upload.offset, upload.completed_at = photo.client_uuid, upload.length, now
+        upload.parts = []  # their objects are orphans now: the sweep removes them after the grace period
+        return upload, False
     if upload.expires_at <= now or upload.length != length or upload.failed_at is not None:
         # abandoned, or another file under the same UUID: start afresh under a new URL (old parts: swept)
         upload.token = secrets.token_urlsafe(16)
