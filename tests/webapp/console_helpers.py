@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -59,18 +59,19 @@ _seed = [1000]
 def photo(live: Live, username: str, purpose: str, *, gps: tuple[float, float] | None = None) -> str:
     """A fresh camera photo uploaded by ``username``; its id."""
     _seed[0] += 1
-    data = jpeg(_seed[0], size=(320, 240), taken=datetime.now(UTC) - timedelta(minutes=3), gps=gps)
+    data = jpeg(_seed[0], size=(320, 240), taken=live.clock() - timedelta(minutes=3), gps=gps)
     resp = upload(live.api(), live_headers(live, username), purpose, data)
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()["id"]
 
 
-def now_iso(minutes_ago: int = 0) -> str:
-    return (datetime.now(SHANGHAI) - timedelta(minutes=minutes_ago)).isoformat()
+def now_iso(live: Live, minutes_ago: int = 0) -> str:
+    """The live server's now (a test may move its clock), as a phone writes it."""
+    return (live.clock().astimezone(SHANGHAI) - timedelta(minutes=minutes_ago)).isoformat()
 
 
 def checkin(live: Live, username: str, lat: float = 29.2, lng: float = 120.05, minutes_ago: int = 5) -> dict[str, Any]:
-    body = {"client_uuid": str(uuid.uuid4()), "device_time": now_iso(minutes_ago),
+    body = {"client_uuid": str(uuid.uuid4()), "device_time": now_iso(live, minutes_ago),
             "location": {"lat": lat, "lng": lng, "accuracy": 10.0}, "photo_ids": [photo(live, username, "checkin")]}
     resp = live.api().post("/api/v1/checkins", headers=live_headers(live, username), json=body)
     assert resp.status_code == 201, resp.get_json()
@@ -78,7 +79,7 @@ def checkin(live: Live, username: str, lat: float = 29.2, lng: float = 120.05, m
 
 
 def publicity(live: Live, username: str, place_id: int, minutes_ago: int = 5) -> dict[str, Any]:
-    body = {"client_uuid": str(uuid.uuid4()), "device_time": now_iso(minutes_ago), "place_id": place_id,
+    body = {"client_uuid": str(uuid.uuid4()), "device_time": now_iso(live, minutes_ago), "place_id": place_id,
             "materials": ["消防安全宣传单"], "people_reached": 5, "photo_ids": [photo(live, username, "publicity")],
             "location": {"lat": 29.2, "lng": 120.05, "accuracy": 10.0}}
     resp = live.api().post("/api/v1/publicity", headers=live_headers(live, username), json=body)

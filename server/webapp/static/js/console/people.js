@@ -4,7 +4,6 @@ import { html, useState } from '../ui/html.js';
 import * as api from '../api.js';
 import { Screen, Btn, Select, Input, Filters, Loading, Err, Empty, Chip, Pager, Modal, useFetch, getPage, query, fmtDateTime, useBusy, ROLE_LABELS } from './common.js';
 import { SECTORS } from '../screens/snap.js';
-import { QrCode } from './qr.js';
 
 const RISKS = [['major', '重大风险'], ['high', '较大风险'], ['general', '一般风险'], ['low', '低风险']];
 const RISK_TONE = { major: 'red', high: 'orange', general: 'yellow', low: 'blue' };
@@ -91,7 +90,7 @@ export function Users() {
     ${r ? html`<${Pager} page=${page} pages=${r.pages} total=${r.total} onPage=${setPage} />` : null}
     ${code ? html`<${Modal} title=${'微信绑定码 · ' + code.user.display_name} onClose=${() => setCode(null)}>
       <div class="gc-bind">
-        <${QrCode} text=${code.code} />
+        ${code.qr_png ? html`<img class="gc-qr" src=${code.qr_png} alt=${'绑定码二维码 ' + code.code} width="220" height="220" />` : null}
         <p class="gc-bind-code" data-testid="binding-code">${code.code}</p>
         <p class="gc-muted">请网格员在小程序中扫码或输入绑定码, ${fmtDateTime(code.expires_at)} 前有效, 只能使用一次。</p>
       </div>

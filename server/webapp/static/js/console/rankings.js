@@ -5,7 +5,7 @@ import { html, useState } from '../ui/html.js';
 import * as api from '../api.js';
 import {
   Screen, Btn, Select, TextArea, Filters, Loading, Err, Empty, Chip, Pager, Modal, useFetch, getPage, query,
-  fmtDateTime, lastMonth, download, openDocument, useBusy,
+  fmtDateTime, lastMonth, download, useBusy,
 } from './common.js';
 
 const LEVELS = [['member', '网格员'], ['village', '村(社区)'], ['township', '乡镇']];
@@ -41,7 +41,7 @@ export function Rankings({ user }) {
     if (out) { setDialog(null); setView(String(out.revision)); months.reload(); }
   }
   return html`<${Screen} title="月排名" actions=${html`
-      ${run ? html`<${Btn} onClick=${() => busy.run(() => openDocument('/rankings/' + month + '/poster.png' + query(docParams)))}>海报 PNG</${Btn}>
+      ${run ? html`<${Btn} onClick=${() => busy.run(() => download('/rankings/' + month + '/poster.png' + query(docParams)))}>海报 PNG</${Btn}>
         <${Btn} onClick=${() => busy.run(() => download('/rankings/' + month + '/export.xlsx' + query(Object.assign({ level: level }, docParams))))}>导出 XLSX</${Btn}>` : null}
       ${county ? html`<${Btn} disabled=${busy.busy} onClick=${compute}>计算草稿</${Btn}>` : null}
       ${county && (info.draft || newest) ? html`<${Btn} kind="primary" disabled=${busy.busy} onClick=${() => setDialog(newest ? 'correct' : 'publish')}>${newest ? '发布更正版' : '发布'}</${Btn}>` : null}`}>
@@ -64,7 +64,7 @@ export function Rankings({ user }) {
       <thead><tr><th>名次</th><th>${LEVELS.find((l) => l[0] === level)[1]}</th>${level === 'member' ? html`<th>网格</th>` : null}${level !== 'township' ? html`<th>乡镇</th>` : null}
         ${level !== 'member' ? html`<th>人数</th>` : null}<th>得分</th><th>各项</th></tr></thead>
       <tbody>${board.data.items.map((e) => html`<tr>
-        <td>${e.rank}</td><td>${e.name}</td>${level === 'member' ? html`<td>${e.grid_name || ''}</td>` : null}${level !== 'township' ? html`<td>${e.township_name}</td>` : null}
+        <td>${e.rank}</td><td class="gc-nowrap">${e.name}</td>${level === 'member' ? html`<td class="gc-nowrap">${e.grid_name || ''}</td>` : null}${level !== 'township' ? html`<td class="gc-nowrap">${e.township_name}</td>` : null}
         ${level !== 'member' ? html`<td>${e.members}</td>` : null}<td><strong>${e.score}</strong></td>
         <td class="gc-metrics">${(e.metrics || []).map((m) => html`<span title=${m.label}>${m.label} ${m.points}/${m.full_marks}</span>`)}</td></tr>`)}</tbody>
     </table>${!board.data.items.length ? html`<${Empty} text="榜单为空" />` : null}</div>
