@@ -154,3 +154,28 @@ def test_an_order_without_a_place_is_addressed_to_the_responsible_party(client, 
     late = client.post(f"/api/v1/hazards/{hid}/correction", headers=w.headers("town1"),
                        json={"responsible_party": "别人", "reason": "x"})
     assert late.status_code == 409 and late.get_json()["code"] == "hazard_closed"
+
+
+def test_converting_a_tipoff_without_a_place_names_an_address_and_a_responsible_party(client, w, clock):
+    made = client.post("/api/v1/tipoffs", json={"category": "fire_escape", "description": "村口小卖部门口堆满纸箱",
+                                                "location": {"lat": 29.2, "lng": 120.05}})
+    assert made.status_code == 201, made.get_json()
+    (queued,) = client.get("/api/v1/tipoffs", headers=w.headers("town1"),
+                           query_string={"status": "received"}).get_json()
+    bare = client.post(f"/api/v1/tipoffs/{queued['id']}/convert", headers=w.headers("town1"),
+                       json={"level": "general"})
+    assert bare.status_code == 422
+    assert {"place_id", "responsible_party", "address"} <= set(bare.get_json()["detail"]["fields"])
+    assert client.get("/api/v1/hazards", headers=w.headers("town1")).get_json() == []  # nothing half made
+    converted = client.post(f"/api/v1/tipoffs/{queued['id']}/convert", headers=w.headers("town1"),
+                            json={"level": "general", "address": "东溪村村口小卖部",
+                                  "responsible_party": "小卖部店主王某"})
+    assert converted.status_code == 200, converted.get_json()
+    hid = converted.get_json()["hazard_id"]
+    ordered = client.post(f"/api/v1/hazards/{hid}/order", headers=w.headers("town1"),
+                          json={"deadline": "2026-11-30", "measures": "清理门口纸箱", "responsible_person": "王某"})
+    assert ordered.status_code == 200, ordered.get_json()
+    page = client.get(f"/api/v1/hazards/{hid}/order.html", headers=w.headers("town1")).get_data(as_text=True)
+    assert "<p>小卖部店主王某:</p>" in page and "东溪村村口小卖部" in page and "<td>—</td>" not in page
+    (task,) = client.get("/api/v1/me/tasks?status=open", headers=w.headers("m1")).get_json()
+    assert task["task"]["title"] == "隐患复查: 小卖部店主王某 消防通道堵塞、消防设施损坏"  # no double space

@@ -32,6 +32,8 @@ IN_G2 = {"lat": 29.2, "lng": 120.3}
 OUTSIDE = {"lat": 31.23, "lng": 121.47}  # Shanghai: no area of the test county
 CODE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$")
 PHONE = "13812345678"
+# converting without a place names where and who answers for the hazard (the order is addressed to them)
+PARTY = {"address": "东溪村村口", "responsible_party": "东溪村村民委员会"}
 
 
 def submit(client: Any, _ip: str | None = None, **body: Any) -> Any:
@@ -354,7 +356,7 @@ def test_merged_tipoffs_follow_what_they_were_merged_into(app, client, world, cl
     other = tipoff_id(app, session, submitted(client, location=IN_G2))
     refused(staff(client, world, "town1", f"/{c}/merge", {"into_tipoff_id": other}), 404, "not_found")
 
-    hid = ok(staff(client, world, "town1", f"/{a}/convert", {"level": "general"}))["hazard_id"]
+    hid = ok(staff(client, world, "town1", f"/{a}/convert", {"level": "general", **PARTY}))["hazard_id"]
     hazard = Loop(client, world).hazard(hid)
     assert hazard["place"] is None and hazard["grid"]["code"] == "330799001001001" and hazard["sector"] == "fire"
     clock.set(local(2026, 11, 24, 9, 0))
@@ -373,7 +375,7 @@ def test_merged_tipoffs_follow_what_they_were_merged_into(app, client, world, cl
 def test_admins_triaging_one_tipoff_at_once_one_wins(app, client, world, session):
     tid = tipoff_id(app, session, submitted(client))
     headers = {"town1": world.headers("town1"), "county": world.headers("county")}
-    steps = [("town1", "reject", {"reason": "重复举报"}), ("county", "convert", {"level": "general"})] * 5
+    steps = [("town1", "reject", {"reason": "重复举报"}), ("county", "convert", {"level": "general", **PARTY})] * 5
     barrier = threading.Barrier(len(steps))
     answers: list[tuple[int, str | None]] = []
 
@@ -408,7 +410,7 @@ def test_the_phone_is_encrypted_masked_and_revealed_only_for_an_approved_reward(
     refused(staff(client, world, "town1", f"/{tid}/reveal-phone", {"reason": "发放奖励"}), 403, "forbidden")
     refused(staff(client, world, "county", f"/{tid}/reveal-phone", {"reason": "发放奖励"}), 409,
             "reward_not_approved")
-    ok(staff(client, world, "town1", f"/{tid}/convert", {"level": "general"}))
+    ok(staff(client, world, "town1", f"/{tid}/convert", {"level": "general", **PARTY}))
     ok(staff(client, world, "county", f"/{tid}/reward", {"decision": "approved", "amount": "500.00"}))
     resp = staff(client, world, "county", f"/{tid}/reveal-phone", {"reason": "发放举报奖励"})
     assert ok(resp) == {"tipoff_id": tid, "phone": PHONE, "name": "张三"}
@@ -422,7 +424,7 @@ def test_the_phone_is_encrypted_masked_and_revealed_only_for_an_approved_reward(
 
 def test_an_anonymous_tipster_has_no_contact_to_reveal(app, client, world, session):
     tid = tipoff_id(app, session, submitted(client))
-    ok(staff(client, world, "town1", f"/{tid}/convert", {"level": "general"}))
+    ok(staff(client, world, "town1", f"/{tid}/convert", {"level": "general", **PARTY}))
     ok(staff(client, world, "county", f"/{tid}/reward", {"decision": "approved", "amount": "200"}))
     refused(staff(client, world, "county", f"/{tid}/reveal-phone", {"reason": "发放奖励"}), 409, "no_contact")
     assert ok(staff(client, world, "county", f"/{tid}"))["phone"] is None
@@ -479,7 +481,7 @@ def test_rewards_for_verified_tipoffs_and_their_ledger(app, client, world, clock
     refused(staff(client, world, "county", f"/{a}/reward", {"decision": "approved", "amount": "100"}), 409,
             "tipoff_not_verified")
     for t in (a, b):
-        ok(staff(client, world, "town1", f"/{t}/convert", {"level": "general"}))
+        ok(staff(client, world, "town1", f"/{t}/convert", {"level": "general", **PARTY}))
     ok(staff(client, world, "town1", f"/{c}/reject", {"reason": "不属实"}))
     refused(staff(client, world, "county", f"/{c}/reward", {"decision": "declined"}), 409, "tipoff_not_verified")
     refused(staff(client, world, "county", f"/{a}/reward", {"decision": "approved", "amount": "100.005"}), 422,

@@ -162,7 +162,7 @@ def create_hazard(session: Session, actor: Actor, data: dict[str, Any], now: dat
 def create_from_tipoff(session: Session, actor: Actor, *, tipoff_id: int, grid_id: int | None,
                        place_id: int | None, sector: str | None, category: str, level: str, description: str,
                        lat: float | None, lng: float | None, photo_ids: Sequence[str], found_at: datetime,
-                       now: datetime) -> Hazard:
+                       now: datetime, address: str | None = None, responsible_party: str | None = None) -> Hazard:
     """A hazard (source ``tipoff``) made from a tip-off by the admin triaging it: at a place of their scope (the
     place's grid and sector), or without a place in the grid that contains the tip-off's point.  The tip-off's
     photos were validated and attached when it came in; they become the hazard's before-photos as they are.
@@ -184,7 +184,8 @@ def create_from_tipoff(session: Session, actor: Actor, *, tipoff_id: int, grid_i
     hazard = Hazard(place_id=place.id if place else None, area_id=area.id, sector=sector, category=category[:32],
                     level=level, description=description[:2000], status="reported", source="tipoff",
                     found_by_id=None, lat=lat, lng=lng, photo_ids=list(photo_ids), found_at=found_at,
-                    found_day=local_day(found_at), tipoff_id=tipoff_id)
+                    found_day=local_day(found_at), tipoff_id=tipoff_id, address=address,
+                    responsible_party=responsible_party)
     _event(hazard, actor, "create", None, "reported", now, {"source": "tipoff", "tipoff_id": tipoff_id})
     session.add(hazard)
     session.flush()

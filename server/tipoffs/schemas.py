@@ -79,6 +79,10 @@ class ConvertIn(In):
                                 metadata={"description": "the hazard's category; default: the tip-off's"})
     description = ma.fields.String(validate=ma.validate.Length(1, 2000),
                                    metadata={"description": "default: the tip-off's, marked [群众举报]"})
+    address = ma.fields.String(validate=ma.validate.Length(1, 255), metadata={
+        "description": "without a place: where the hazard is (default: the tipster's address)"})
+    responsible_party = ma.fields.String(validate=ma.validate.Length(1, 128), metadata={
+        "description": "without a place: 责任单位(人), to whom the rectification order is addressed (required then)"})
     public_answer = PublicAnswer
 
 

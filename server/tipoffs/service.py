@@ -302,12 +302,20 @@ def merge(session: Session, actor: Actor, tipoff_id: int, *, into_tipoff_id: int
 
 def convert(session: Session, actor: Actor, tipoff_id: int, data: dict[str, Any], now: datetime) -> Tipoff:
     """Convert into a hazard (source ``tipoff``), linked both ways: at a place the admin picks (its grid and
-    sector), or without a place in the grid containing the tip-off's point.  The hazard's closed loop then runs
+    sector), or without a place in the grid containing the tip-off's point, with an address (default: the
+    tipster's) and the responsible party the order will be addressed to.  The hazard's closed loop then runs
     as for any hazard, and its progress shows on the tracking page."""
     tipoff = get_tipoff(session, actor, tipoff_id)
     _check_received(tipoff)
     area = session.get(Area, tipoff.area_id)
     assert area is not None
+    address = data.get("address") or tipoff.address
+    if data.get("place_id") is None and area.level == "grid" and not (address and data.get("responsible_party")):
+        # an order needs someone to address: the place, or an address and who answers for it
+        raise ApiError(422, "validation_error", "请求参数校验失败", {"fields": {
+            "place_id": ["请选择隐患所在的企业(场所), 或填写地址和责任单位(人)"],
+            **({} if data.get("responsible_party") else {"responsible_party": ["未选择企业(场所)时必填"]}),
+            **({} if address else {"address": ["未选择企业(场所)且举报未填地址时必填"]})}})
     label, default_sector = CATEGORIES[tipoff.category][1], CATEGORIES[tipoff.category][2]
     _claim(session, actor, tipoff, "converted", now,
            public_answer=data.get("public_answer") or tipoff.public_answer)
@@ -318,7 +326,9 @@ def convert(session: Session, actor: Actor, tipoff_id: int, data: dict[str, Any]
         sector=data.get("sector") or (None if data.get("place_id") is not None else default_sector),
         category=data.get("category") or label, level=data["level"],
         description=text if data.get("description") else f"[群众举报] {text}",
-        lat=tipoff.lat, lng=tipoff.lng, photo_ids=tipoff.photo_ids, found_at=tipoff.received_at, now=now)
+        lat=tipoff.lat, lng=tipoff.lng, photo_ids=tipoff.photo_ids, found_at=tipoff.received_at, now=now,
+        address=None if data.get("place_id") is not None else address,
+        responsible_party=None if data.get("place_id") is not None else data.get("responsible_party"))
     tipoff.hazard_id, tipoff.updated_at = hazard.id, now
     evidence.move_public(session, tipoff.photo_ids, hazard.area_id)
     session.flush()
