@@ -208,7 +208,8 @@ def bulletin_publish(day: Any) -> None:
     today = local_day(current_app.extensions["gridpatrol.clock"]())
     target = day.date() if day else today - timedelta(days=1)
     with _session() as session, _api_errors():
-        made = publish_all(session, target, today)
+        made = publish_all(session, target, today,
+                           escalation_days=current_app.extensions["gridpatrol.config"].hazard_escalation_days)
         session.commit()
     click.echo(f"published {len(made)} bulletins for {target.isoformat()}")
 

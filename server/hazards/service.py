@@ -38,7 +38,6 @@ from server.common.geo import to_wgs84
 from server.common.records import Created, create_once, flush_or_conflict
 from server.common.timeutil import local_day
 from server.common.vocab import SECTORS
-from server.config import Config
 from server.dispatch import service as dispatch
 from server.errors import ApiError, conflict, invalid, not_found
 from server.evidence import service as evidence
@@ -470,16 +469,4 @@ def supervise(session: Session, actor: Actor, hazard_id: int, *, level: str, tar
             **({"note": note} if note else {})})
     session.flush()
     return hazard
-
-
-# --- overdue and escalation -------------------------------------------------------------------------------------------
-
-def escalation_days_setting(config: Config | None = None) -> int:
-    """``hazard_escalation_days`` of the running app's configuration (the default outside one)."""
-    if config is not None:
-        return config.hazard_escalation_days
-    from flask import current_app, has_app_context
-    if has_app_context() and "gridpatrol.config" in current_app.extensions:
-        return current_app.extensions["gridpatrol.config"].hazard_escalation_days
-    return Config.hazard_escalation_days
 

@@ -12,7 +12,7 @@ from server.common.xlsx import BINARY, XLSX, xlsx_response
 from server.reports import service
 from server.reports.schemas import (BulletinOut, BulletinPreviewQuery, BulletinPublish, BulletinQuery, DraftOut,
                                     DraftQuery, ReportOut, ReportQuery, ReportSubmit)
-from server.web import clock_now, db
+from server.web import app_config, clock_now, db
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="每日一报告与每日一通报")
 
@@ -64,7 +64,8 @@ def bulletins(args: dict[str, Any], pagination_parameters: Any) -> Any:
 def publish(data: dict[str, Any]) -> Any:
     """Publish a township's bulletin now (the cron job publishes every township's); published ones are frozen"""
     now = clock_now()
-    return service.publish_one(db(), current_actor(), data["township_id"], data["date"], local_day(now), now)
+    return service.publish_one(db(), current_actor(), data["township_id"], data["date"], local_day(now), now,
+                               escalation_days=app_config().hazard_escalation_days)
 
 
 @blp.route("/bulletins/preview", methods=["GET"])
@@ -73,7 +74,8 @@ def publish(data: dict[str, Any]) -> Any:
 @blp.response(200, BulletinOut)
 def preview(args: dict[str, Any]) -> Any:
     """The bulletin as it would be published now, not stored"""
-    content = service.preview(db(), current_actor(), args["township_id"], args["date"], local_day(clock_now()))
+    content = service.preview(db(), current_actor(), args["township_id"], args["date"], local_day(clock_now()),
+                              escalation_days=app_config().hazard_escalation_days)
     return {"id": None, "area_id": args["township_id"], "day": args["date"], "published_at": None,
             "published_by": None, "content": content}
 

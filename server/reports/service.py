@@ -12,10 +12,10 @@ from server.auth.scope import Actor
 from server.common.records import Created, create_once
 from server.common.timeutil import day_bounds_utc, local_day, local_text
 from server.common.xlsx import Book
+from server.config import Config
 from server.dispatch.models import Task, TaskAssignment
 from server.errors import ApiError, conflict, invalid, not_found
 from server.hazards import queries as hazard_queries
-from server.hazards import service as hazards
 from server.hazards.models import Hazard
 from server.org.models import Area, subtree_range
 from server.patrol import service as patrol
@@ -110,15 +110,18 @@ def reports_query(actor: Actor, *, day: date | None = None) -> Any:
 
 # --- the daily bulletin -------------------------------------------------------------------------------------------
 
+ESCALATION_DAYS = Config.hazard_escalation_days  # the default; the app and the CLI pass the configured value
+
+
 def _per_member(session: Session, stmt: Any) -> dict[int, Any]:
     return {row[0]: row[1] for row in session.execute(stmt)}
 
 
 def compute_bulletin(session: Session, township: Area, day: date,
-                     escalation_days: int | None = None) -> dict[str, Any]:
+                     escalation_days: int = ESCALATION_DAYS) -> dict[str, Any]:
     """每日一通报 of a township for a local day: set-based, one grouped query per figure.  Rectifications overdue
-    are counted as they stood that day; those overdue by more than ``escalation_days`` (default: the configured
-    hazard_escalation_days) are listed."""
+    are counted as they stood that day; those overdue by more than ``escalation_days`` (the configured
+    hazard_escalation_days, given by the caller) are listed."""
     lo, hi = subtree_range(township.path)
     in_township = and_(Area.path >= lo, Area.path < hi)
     members = session.execute(
@@ -147,8 +150,7 @@ def compute_bulletin(session: Session, township: Area, day: date,
         select(Hazard.id, Hazard.level, Hazard.category, Hazard.description, Hazard.place_id, Area.name)
         .join(Area, Area.id == Hazard.area_id).where(in_township, Hazard.found_day == day)
         .order_by(Hazard.id)).all()
-    rectifications = hazard_queries.overdue_on(session, township.path, day, hazards.escalation_days_setting()
-                                              if escalation_days is None else escalation_days)
+    rectifications = hazard_queries.overdue_on(session, township.path, day, escalation_days)
     people = []
     for uid, name, username, grid in members:
         report = reports.get(uid)
@@ -187,9 +189,10 @@ def _township(session: Session, actor: Actor, township_id: int) -> Area:
     return area
 
 
-def preview(session: Session, actor: Actor, township_id: int, day: date, today: date) -> dict[str, Any]:
+def preview(session: Session, actor: Actor, township_id: int, day: date, today: date, *,
+            escalation_days: int = ESCALATION_DAYS) -> dict[str, Any]:
     _check_day(day, today)
-    return compute_bulletin(session, _township(session, actor, township_id), day)
+    return compute_bulletin(session, _township(session, actor, township_id), day, escalation_days)
 
 
 def _check_ended(day: date, today: date) -> None:
@@ -199,7 +202,8 @@ def _check_ended(day: date, today: date) -> None:
                        {"fields": {"date": ["只能发布已结束的日期的通报"]}, "date": day.isoformat()})
 
 
-def publish_all(session: Session, day: date, today: date, published_by: str = "cron") -> list[Bulletin]:
+def publish_all(session: Session, day: date, today: date, published_by: str = "cron", *,
+                escalation_days: int = ESCALATION_DAYS) -> list[Bulletin]:
     """Publish every township's bulletin for ``day`` that is not yet published (the cron job); published ones
     are frozen and left alone.  Only for a day that has ended."""
     _check_ended(day, today)
@@ -208,7 +212,8 @@ def publish_all(session: Session, day: date, today: date, published_by: str = "c
     for township in session.scalars(select(Area).where(Area.level == "township").order_by(Area.code)):
         if township.id in done:
             continue
-        bulletin = Bulletin(area_id=township.id, day=day, content=compute_bulletin(session, township, day),
+        bulletin = Bulletin(area_id=township.id, day=day,
+                            content=compute_bulletin(session, township, day, escalation_days),
                             published_by=published_by)
         session.add(bulletin)
         made.append(bulletin)
@@ -216,12 +221,14 @@ def publish_all(session: Session, day: date, today: date, published_by: str = "c
     return made
 
 
-def publish_one(session: Session, actor: Actor, township_id: int, day: date, today: date, now: datetime) -> Bulletin:
+def publish_one(session: Session, actor: Actor, township_id: int, day: date, today: date, now: datetime, *,
+                escalation_days: int = ESCALATION_DAYS) -> Bulletin:
     township = _township(session, actor, township_id)
     _check_ended(day, today)
     if session.scalar(select(Bulletin.id).where(Bulletin.area_id == township.id, Bulletin.day == day)):
         raise conflict("bulletin_published", "该日通报已发布, 已发布的通报不能修改")
-    bulletin = Bulletin(area_id=township.id, day=day, content=compute_bulletin(session, township, day),
+    bulletin = Bulletin(area_id=township.id, day=day,
+                        content=compute_bulletin(session, township, day, escalation_days),
                         published_by=actor.username, published_at=now)
     session.add(bulletin)
     session.flush()
