@@ -104,8 +104,13 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def config(database_url: str, tmp_path: Path) -> Config:
+    return _test_config(database_url, tmp_path)
+
+
+def _test_config(database_url: str, folder: Path | str) -> Config:
+    """The suite's settings: its keys (tokens made by ``World`` verify), a local store in ``folder``."""
     return Config(
-        database_url=database_url, store="local", store_dir=str(tmp_path / "objects"),
+        database_url=database_url, store="local", store_dir=str(Path(folder) / "objects"),
         public_url="http://localhost", url_signing_key="test-signing-key",
         jwt_keys="k2:test-key-two-0123456789abcdef0123,k1:test-key-one-0123456789abcdef0123",
         wechat_app_id="wx-test-app", wechat_app_secret="wx-test-secret", wechat_api_base="http://127.0.0.1:9",

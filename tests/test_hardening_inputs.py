@@ -135,3 +135,10 @@ def test_a_nul_in_an_open311_request_answers_in_open311s_error_format(client, wo
     assert resp.status_code == 400, resp.get_data(as_text=True)
     (error,) = resp.get_json()
     assert error["code"] == 400 and error["description"].startswith("description")
+
+
+@pytest.mark.parametrize("supervised", ["true", "false"])
+def test_the_hazard_export_filtered_by_supervision_is_a_workbook(client, world, supervised):
+    resp = client.get(f"/api/v1/hazards/export.xlsx?supervised={supervised}", headers=world.headers("county"))
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert resp.data[:2] == b"PK"  # a zip: the workbook

@@ -9,8 +9,23 @@ from media.qr import qr_data_uri
 from server.api import PUBLIC
 from server.auth import links, service, tickets
 from server.auth.guard import current_actor, login_required
-from server.auth.schemas import (BindingCodeOut, LinkIn, LinkOut, LoginIn, LogoutIn, MeOut, RefreshIn, TicketIn,
-                                 TicketOut, TokenPairOut, UserCreate, UserOut, UserQuery, UserUpdate, WeChatLoginIn)
+from server.auth.schemas import (
+    BindingCodeOut,
+    LinkIn,
+    LinkOut,
+    LoginIn,
+    LogoutIn,
+    MeOut,
+    RefreshIn,
+    TicketIn,
+    TicketOut,
+    TokenPairOut,
+    UserCreate,
+    UserOut,
+    UserQuery,
+    UserUpdate,
+    WeChatLoginIn,
+)
 from server.common.schemas import page_of
 from server.errors import ErrorOut
 from server.ratelimit import limiter
@@ -45,7 +60,7 @@ def refresh(data: dict[str, Any]) -> Any:
 
 @blp.route("/auth/logout", methods=["POST"])
 @login_required()
-@blp.arguments(LogoutIn)
+@blp.arguments(LogoutIn, required=False)  # no body: every login of the user ends
 @blp.response(204)
 def logout(data: dict[str, Any]) -> None:
     service.logout(db(), current_actor(), data.get("refresh_token"), clock_now())

@@ -86,7 +86,10 @@ def _filtered(session: Session, actor: Actor, stmt: Select[Any], f: Filters, tod
         clause = escalated_clause(today, escalation_days)
         stmt = stmt.where(clause if f.escalated else ~clause)
     if f.supervised is not None:
-        has = select(HazardSupervision.id).where(HazardSupervision.hazard_id == Hazard.id).exists()
+        # correlated to hazards only: an export that also joins the supervisions would otherwise take this
+        # subquery's own FROM for the outer one's and leave it with none
+        has = (select(HazardSupervision.id).where(HazardSupervision.hazard_id == Hazard.id)
+               .correlate(Hazard).exists())
         stmt = stmt.where(has if f.supervised else ~has)
     return stmt
 
