@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,30 @@ from server.common.timeutil import local_day
 from server.config import Config
 from server.errors import ApiError, conflict
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Mapped
+
 T = TypeVar("T")
+
+
+class Reviewable:
+    """The contract of a record that carries evidence for the township's review queue (证据审核): server/review
+    reads and decides the records of other domains through these names only (a read-side package may read other
+    domains' tables; this is what it may write).  Clock-ins, visits, publicity (``FieldRecord``) and
+    rectifications (``RectificationOrder``) are reviewable."""
+
+    if TYPE_CHECKING:  # declared by each model as its own columns; only the names and types are the contract
+        id: Mapped[int]
+        area_id: Mapped[int]
+        flags: Mapped[list[str]]
+        review_status: Mapped[str]  # pending, approved, rejected
+        review_reason: Mapped[str | None]
+
+        @property
+        def user_id(self) -> int | None: ...  # who recorded it
+
+        @property
+        def occurred_at(self) -> datetime | None: ...  # None: not yet recorded (an open rectification order)
 
 
 @dataclass(frozen=True)

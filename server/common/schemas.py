@@ -73,11 +73,6 @@ class LocationIn(In):
     coord_system = ma.fields.String(load_default="wgs84", validate=ma.validate.OneOf(["wgs84", "gcj02"]))
 
 
-class LocationOut(Out):
-    lat = ma.fields.Float()
-    lng = ma.fields.Float()
-
-
 def page_of(session: Session, stmt: Select[Any], pagination: Any) -> list[Any]:
     """One page of ``stmt`` and the total count in ``pagination`` (flask-smorest writes the X-Pagination header)."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

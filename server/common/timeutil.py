@@ -28,13 +28,6 @@ def day_bounds_utc(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
-def month_bounds_utc(year: int, month: int) -> tuple[datetime, datetime]:
-    """[start, end) of a local calendar month, in UTC."""
-    start = datetime(year, month, 1, tzinfo=LOCAL_TZ)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=LOCAL_TZ)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
-
-
 def local_text(moment: datetime | str | None, empty: str = "") -> str:
     """A moment as people in the county write it, in Asia/Shanghai: ``2026-12-01 14:13``.  Takes an aware
     datetime or its ISO text (as frozen documents store it); every export and printed page goes through here."""

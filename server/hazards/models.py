@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.common.records import Reviewable
 from server.db import Base, JSONType, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ class Hazard(Base):
         return self.area_id
 
 
-class RectificationOrder(Base):
+class RectificationOrder(Reviewable, Base):
     """责令限期整改: one per round; a failed re-check issues the next round with a new deadline."""
 
     __tablename__ = "rectification_orders"

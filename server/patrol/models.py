@@ -7,14 +7,13 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, JSONType, UTCDateTime, utcnow
 from server.checklists.models import Checklist
+from server.common.records import Reviewable
+from server.db import Base, JSONType, UTCDateTime, utcnow
 from server.places.models import Place
 
-REVIEW_STATUSES = ("pending", "approved", "rejected")
 
-
-class FieldRecord:
+class FieldRecord(Reviewable):
     """Columns every record made on a phone shares.
 
     ``client_uuid`` is made by the phone and unique: a retry finds the record the first attempt made.

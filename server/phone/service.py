@@ -20,7 +20,7 @@ from server.hazards.models import Hazard, RectificationOrder
 from server.hazards.schemas import HazardCreate
 from server.org.models import Area
 from server.patrol import service as patrol
-from server.patrol.models import CheckIn, PublicityVisit, Visit
+from server.patrol.models import CheckIn, FieldRecord, PublicityVisit, Visit
 from server.patrol.schemas import CheckInCreate, PublicityCreate, VisitCreate
 from server.places.models import Place
 from server.reports import service as reports
@@ -78,7 +78,7 @@ def sync(session: Session, config: Config, actor: Actor, items: list[dict[str, A
 
 
 REJECTED_DAYS = 30  # how far back the home screen shows records a reviewer rejected
-REVIEWED_KINDS = {"checkin": CheckIn, "visit": Visit, "publicity": PublicityVisit}
+REVIEWED_KINDS: dict[str, type[FieldRecord]] = {"checkin": CheckIn, "visit": Visit, "publicity": PublicityVisit}
 
 
 def awaiting_recheck(session: Session, actor: Actor) -> list[Hazard]:

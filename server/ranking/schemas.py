@@ -1,4 +1,7 @@
+"""What the rankings take in and give out: queries, the rule, runs, board rows and "me"."""
 from __future__ import annotations
+
+from typing import Any
 
 import marshmallow as ma
 
@@ -56,10 +59,14 @@ class RankingRuleMetricOut(Out):
     cap = ma.fields.Float(metadata={"description": "the raw value at which full marks are reached"})
 
 
-def _rule_metrics(rule: object) -> list[dict[str, object]]:
-    doc = rule.document  # type: ignore[attr-defined]
-    return [{"name": n, "label": m.label, "kind": m.kind, "penalty": m.penalty, "description": m.description,
-             **doc["metrics"][n]} for n, m in METRICS.items() if n in doc["metrics"]]
+class _RuleMetrics(ma.fields.Nested):
+    """The rule's metrics with their labels, read from the stored rule document (documented as
+    RankingRuleMetricOut)."""
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = ma.missing) -> Any:
+        doc = obj.document
+        return [{"name": n, "label": m.label, "kind": m.kind, "penalty": m.penalty, "description": m.description,
+                 **doc["metrics"][n]} for n, m in METRICS.items() if n in doc["metrics"]]
 
 
 class RankingRuleOut(Out):
@@ -68,7 +75,7 @@ class RankingRuleOut(Out):
     aggregate = ma.fields.Function(lambda r: r.document["aggregate"],
                                    metadata={"description": "how villages and townships are scored from members"})
     tie_break = ma.fields.Function(lambda r: r.document["tie_break"])
-    metrics = ma.fields.Function(_rule_metrics)
+    metrics = _RuleMetrics(RankingRuleMetricOut, many=True)
     document = ma.fields.Dict()
     digest = ma.fields.String()
     note = ma.fields.String(allow_none=True)

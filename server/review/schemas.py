@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from server.common.schemas import In, Int, Out
-from server.review.service import KINDS
+from server.review.models import KINDS
 
 
 class QueueQuery(In):

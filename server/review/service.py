@@ -1,4 +1,6 @@
-"""The township's review queue (证据审核): evidence-bearing records pending a decision, flagged ones first.
+"""The township's review queue (证据审核): evidence-bearing records pending a decision, flagged ones first.  A
+read-side package: it reads clock-ins, visits, publicity and rectifications of other domains and writes only
+through their ``Reviewable`` columns (server/common/records.py).
 
 A decision is an update of the record's review_status, so the audit log records it like every other write;
 rejected records are what the ranking discounts.
@@ -13,15 +15,9 @@ from sqlalchemy.orm import Session
 from server.auth.scope import Actor
 from server.errors import conflict, invalid, not_found
 from server.org.models import Area
-from server.hazards.models import RectificationOrder
 from server.patrol import service as patrol
-from server.patrol.models import CheckIn, PublicityVisit, Visit
+from server.review.models import KINDS, WHEN
 
-KINDS: dict[str, type] = {"checkin": CheckIn, "visit": Visit, "publicity": PublicityVisit,
-                          "rectification": RectificationOrder}
-# when each kind happened: a rectification is reviewable once it is recorded
-WHEN = {"checkin": CheckIn.occurred_at, "visit": Visit.occurred_at, "publicity": PublicityVisit.occurred_at,
-        "rectification": RectificationOrder.rectified_at}
 QUEUE_LIMIT = 500
 
 
