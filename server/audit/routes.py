@@ -1,3 +1,4 @@
+"""审计日志: thin routes to read the audit log of my scope."""
 from __future__ import annotations
 
 from typing import Any

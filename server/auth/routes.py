@@ -1,3 +1,4 @@
+"""账号与登录: thin routes for login, tokens, WeChat login, me and users."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,4 @@
+"""What the account and login endpoints take in and give out (never a password hash)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -1,3 +1,4 @@
+"""检查表: thin routes serving the versioned checklists a visit is recorded against."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,4 @@
+"""每日一调度: thin routes for tasks dispatched to members and their progress."""
 from __future__ import annotations
 
 from typing import Any

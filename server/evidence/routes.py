@@ -1,3 +1,4 @@
+"""照片证据: thin routes for photo upload (multipart, as wx.uploadFile sends it) and scoped URLs."""
 from __future__ import annotations
 
 from functools import wraps

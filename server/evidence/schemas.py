@@ -1,3 +1,4 @@
+"""What the photo endpoints take in (a multipart form) and give out."""
 from __future__ import annotations
 
 import marshmallow as ma

@@ -1,3 +1,4 @@
+"""区域: thin routes over the area tree, grid boundaries and point location."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,4 @@
+"""五个一 in the field: thin routes for clock-ins, visits and publicity (idempotent on client_uuid)."""
 from __future__ import annotations
 
 from typing import Any
@@ -19,45 +20,85 @@ from server.web import app_config, clock_now, db
 blp = Blueprint("patrol", __name__, url_prefix="/api/v1", description="五个一: 进岗打卡、巡查、宣传与离线同步")
 
 
-def _resource(path: str, model: type, create_schema: Any, out_schema: Any, create: Any, summary: str) -> None:
-    """POST (idempotent on client_uuid), GET list and GET one for a kind of field record."""
+@blp.route("/checkins")
+class CheckInCollection(MethodView):
+    @login_required("field:create")
+    @blp.arguments(CheckInCreate)
+    @blp.response(201, CheckInOut)
+    @blp.alt_response(200, schema=CheckInOut, description="a retry: the record the first attempt made")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Clock in on duty (进岗打卡); outside the grid is kept and flagged, never refused"""
+        return created_or_found(service.check_in(db(), app_config(), current_actor(), data, clock_now()))
 
-    class Collection(MethodView):
-        @login_required("field:create")
-        @blp.arguments(create_schema)
-        @blp.response(201, out_schema)
-        @blp.alt_response(200, schema=out_schema, description="a retry: the record the first attempt made")
-        def post(self, data: dict[str, Any]) -> Any:
-            return created_or_found(create(db(), app_config(), current_actor(), data, clock_now()))
-
-        @login_required("field:read")
-        @blp.arguments(RecordQuery, location="query")
-        @blp.response(200, out_schema(many=True))
-        @blp.paginate()
-        def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-            return page_of(db(), service.records_query(model, current_actor(), day=args.get("date"),
-                                                       user_id=args.get("user_id")), pagination_parameters)
-
-    Collection.post.__doc__ = summary
-    Collection.__name__ = f"{model.__name__}Collection"
-
-    class Item(MethodView):
-        @login_required("field:read")
-        @blp.response(200, out_schema)
-        def get(self, record_id: int) -> Any:
-            return service.get_record(db(), model, current_actor(), record_id)
-
-    Item.__name__ = f"{model.__name__}Item"
-    blp.route(path)(Collection)
-    blp.route(f"{path}/<int:record_id>")(Item)
+    @login_required("field:read")
+    @blp.arguments(RecordQuery, location="query")
+    @blp.response(200, CheckInOut(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        return page_of(db(), service.records_query(CheckIn, current_actor(), day=args.get("date"),
+                                                   user_id=args.get("user_id")), pagination_parameters)
 
 
-_resource("/checkins", CheckIn, CheckInCreate, CheckInOut, service.check_in,
-          "Clock in on duty (进岗打卡); outside the grid is kept and flagged, never refused")
-_resource("/visits", Visit, VisitCreate, VisitOut, service.record_visit,
-          "Record a patrol visit (巡查) with a checklist version; hazard answers create hazards")
-_resource("/publicity", PublicityVisit, PublicityCreate, PublicityOut, service.record_publicity,
-          "Record a safety-publicity visit (一企一宣传)")
+@blp.route("/checkins/<int:record_id>")
+class CheckInItem(MethodView):
+    @login_required("field:read")
+    @blp.response(200, CheckInOut)
+    def get(self, record_id: int) -> Any:
+        return service.get_record(db(), CheckIn, current_actor(), record_id)
+
+
+@blp.route("/visits")
+class VisitCollection(MethodView):
+    @login_required("field:create")
+    @blp.arguments(VisitCreate)
+    @blp.response(201, VisitOut)
+    @blp.alt_response(200, schema=VisitOut, description="a retry: the record the first attempt made")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Record a patrol visit (巡查) with a checklist version; hazard answers create hazards"""
+        return created_or_found(service.record_visit(db(), app_config(), current_actor(), data, clock_now()))
+
+    @login_required("field:read")
+    @blp.arguments(RecordQuery, location="query")
+    @blp.response(200, VisitOut(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        return page_of(db(), service.records_query(Visit, current_actor(), day=args.get("date"),
+                                                   user_id=args.get("user_id")), pagination_parameters)
+
+
+@blp.route("/visits/<int:record_id>")
+class VisitItem(MethodView):
+    @login_required("field:read")
+    @blp.response(200, VisitOut)
+    def get(self, record_id: int) -> Any:
+        return service.get_record(db(), Visit, current_actor(), record_id)
+
+
+@blp.route("/publicity")
+class PublicityVisitCollection(MethodView):
+    @login_required("field:create")
+    @blp.arguments(PublicityCreate)
+    @blp.response(201, PublicityOut)
+    @blp.alt_response(200, schema=PublicityOut, description="a retry: the record the first attempt made")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Record a safety-publicity visit (一企一宣传)"""
+        return created_or_found(service.record_publicity(db(), app_config(), current_actor(), data, clock_now()))
+
+    @login_required("field:read")
+    @blp.arguments(RecordQuery, location="query")
+    @blp.response(200, PublicityOut(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        return page_of(db(), service.records_query(PublicityVisit, current_actor(), day=args.get("date"),
+                                                   user_id=args.get("user_id")), pagination_parameters)
+
+
+@blp.route("/publicity/<int:record_id>")
+class PublicityVisitItem(MethodView):
+    @login_required("field:read")
+    @blp.response(200, PublicityOut)
+    def get(self, record_id: int) -> Any:
+        return service.get_record(db(), PublicityVisit, current_actor(), record_id)
 
 
 @blp.route("/visits/<int:record_id>/hazards", methods=["GET"])

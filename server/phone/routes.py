@@ -1,3 +1,4 @@
+"""The phone's own endpoints: the home screen in one call, the offline sync batch, my grid."""
 from __future__ import annotations
 
 from typing import Any

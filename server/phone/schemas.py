@@ -1,3 +1,4 @@
+"""What the phone endpoints take in (a sync batch) and give out (today, my grid)."""
 from __future__ import annotations
 
 import marshmallow as ma

@@ -1,3 +1,4 @@
+"""企业/场所 (一企一档): thin routes for places and their CSV/XLSX import."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,4 @@
+"""月排名: thin routes over the ranking package (rule, compute, publish, boards, posters, XLSX)."""
 from __future__ import annotations
 
 from typing import Any

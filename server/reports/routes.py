@@ -1,3 +1,4 @@
+"""每日一报告 and 每日一通报: thin routes for daily reports and the township's bulletins."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,4 @@
+"""证据审核: thin routes for the township's review queue and its decisions."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,4 @@
+"""What the review queue endpoints take in and give out."""
 from __future__ import annotations
 
 import marshmallow as ma
