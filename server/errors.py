@@ -157,7 +157,8 @@ def handle_http_exception(err: HTTPException) -> Response:
         headers.update(data["headers"])
     if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
         headers["Allow"] = ", ".join(err.valid_methods)
-    if status == 500 and is_database_outage(getattr(err, "original_exception", None)):
+    original = getattr(err, "original_exception", None)
+    if status == 500 and (is_database_outage(original) or is_lost_race(original)):
         # raised where Flask wraps it (the commit in an after_request hook)
         return handle_unexpected(err.original_exception)  # type: ignore[attr-defined]
     if status >= 500:
@@ -185,12 +186,31 @@ def is_database_outage(err: BaseException | None) -> bool:
         isinstance(err, DBAPIError) and err.connection_invalidated)
 
 
+def is_lost_race(err: BaseException | None) -> bool:
+    """A unique index refused a row that a concurrent request inserted first (the race was settled by the
+    database; this request lost it)."""
+    from sqlalchemy.exc import IntegrityError
+
+    if not isinstance(err, IntegrityError):
+        return False
+    if getattr(err.orig, "sqlstate", None) == "23505":  # psycopg: unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(err.orig)  # sqlite3
+
+
+def lost_race() -> Response:
+    return error_response(409, "concurrent_change", "该记录刚被同时提交的请求创建或修改, 请刷新后重试")
+
+
 def database_unavailable() -> Response:
     return error_response(503, "database_unavailable", "数据库暂时不可用, 请稍后重试",
                           headers={"Retry-After": DATABASE_RETRY_AFTER})
 
 
 def handle_unexpected(err: Exception) -> Response:
+    if is_lost_race(err):
+        log.info("lost a race on a unique index: %s", str(getattr(err, "orig", err))[:200])
+        return lost_race()
     if is_database_outage(err):
         from server.ops.metrics import database_error
 

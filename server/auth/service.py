@@ -204,6 +204,8 @@ def _normalize_code(code: str) -> str:
 
 def issue_binding_code(session: Session, config: Config, actor: Actor, user_id: int, now: datetime) -> tuple[str, datetime]:
     user = _get_user_to_change(session, actor, user_id)
+    # codes issued at once for one user queue on the user's row, so the last one issued is the only one left valid
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
     code = "".join(secrets.choice(BINDING_ALPHABET) for _ in range(8))
     expires = now + timedelta(hours=config.wechat_binding_code_hours)
     # a new code replaces any earlier unused one
