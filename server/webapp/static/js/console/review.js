@@ -65,8 +65,10 @@ async function hazardOfOrder(orderId) {
 }
 
 // Everything a card shows, from the queue item and (while the queue lacks them) the record itself.
-async function enrich(item) {
-  const out = { user: item.user || null, grid: item.grid || null, place: item.place || null, photos: [], before: [] };
+// A clock-in's own record is read only when the viewer opens (its card needs nothing more than the queue gives).
+async function enrich(item, known) {
+  const out = { user: item.user || known.users.get(item.user_id) || null, grid: item.grid || known.grids.get(item.area_id) || null,
+    place: item.place || null, photos: [], before: [] };
   const jobs = [];
   if (!out.user) jobs.push(lookup('users', item.user_id).then((u) => { out.user = u; }));
   if (!out.grid) jobs.push(lookup('areas', item.area_id).then((a) => { out.grid = a; }));
@@ -82,7 +84,7 @@ async function enrich(item) {
         out.location = h.location;
       }
     })());
-  } else {
+  } else if (item.type !== 'checkin') {
     jobs.push(lookup(DETAIL[item.type].slice(1, -1), item.id).then((d) => {
       out.detail = d;
       if (d) {
@@ -170,7 +172,9 @@ function Viewer({ item, info, start, onClose }) {
   const [grid, setGrid] = useState(null);
   const [place, setPlace] = useState(null);
   useEffect(() => { setP(null); if (cur) lookup('photos', cur.id).then(setP); }, [cur && cur.id]);
+  const [detail, setDetail] = useState(info.detail || null);
   useEffect(() => { lookup('areas', item.area_id).then(setGrid); }, [item.area_id]);
+  useEffect(() => { if (!detail && DETAIL[item.type]) lookup(DETAIL[item.type].slice(1, -1), item.id).then(setDetail); }, [item.type + item.id]);
   useEffect(() => { if (info.place && info.place.id) lookup('places', info.place.id).then(setPlace); }, [info.place && info.place.id]);
   useEffect(() => {
     const key = (e) => {
@@ -181,7 +185,8 @@ function Viewer({ item, info, start, onClose }) {
     return () => window.removeEventListener('keydown', key);
   }, [i, photos.length]);
   const placePt = place && place.lat !== null && place.lat !== undefined ? { lat: place.lat, lng: place.lng } : null;
-  const claimed = info.location && info.location.lat !== undefined && info.location.lat !== null ? info.location : null;
+  const loc = info.location || (detail && detail.location);
+  const claimed = loc && loc.lat !== undefined && loc.lat !== null ? loc : null;
   const exif = p && p.exif_location ? p.exif_location : null;
   const title = KIND_LABELS[item.type] + ' · ' + (info.user ? info.user.display_name : '') + ' · ' + fmtDateTime(item.occurred_at);
   return html`<${Modal} title=${title} onClose=${onClose} wide=${true}>
@@ -203,7 +208,7 @@ function Viewer({ item, info, start, onClose }) {
         <${PhotoFacts} p=${p} />
         <h3>位置</h3>
         <${MiniMap} boundary=${grid && grid.boundary} place=${placePt} claimed=${claimed} exif=${exif} />
-        ${claimed && grid && grid.name ? html`<p class="gc-muted">网格: ${grid.name}${info.detail && info.detail.distance_m ? ', 距网格 ' + fmtMetres(info.detail.distance_m) : ''}</p>` : null}
+        ${claimed && grid && grid.name ? html`<p class="gc-muted">网格: ${grid.name}${detail && detail.distance_m ? ', 距网格 ' + fmtMetres(detail.distance_m) : ''}</p>` : null}
         ${exif && placePt ? html`<p class="gc-muted">照片 GPS 距场所 ${fmtMetres(metres(exif, placePt))}</p>` : null}
       </div>
     </div>
@@ -301,6 +306,7 @@ export function Review({ user }) {
   const grids = useFetch('grids', () => getAll('/areas?level=grid'));
   const members = useFetch('members', () => getAll('/users?role=member'));
   const gridsById = useMemo(() => new Map((grids.data || []).map((g) => [g.id, g])), [grids.data]);
+  const known = { grids: gridsById, users: useMemo(() => new Map((members.data || []).map((u) => [u.id, u])), [members.data]) };
   const townshipPath = f.township && townships.data ? (townships.data.find((t) => String(t.id) === f.township) || {}).path : '';
   const all = (q.data || []).filter((it) => matches(it, f, gridsById, townshipPath));
   const pending = all.filter((it) => !decided[it.type + ':' + it.id]);
@@ -310,15 +316,17 @@ export function Review({ user }) {
   const refs = useRef([]);
   const set = (k) => (v) => { setF(Object.assign({}, f, { [k]: v })); setPage(1); setFocus(0); };
 
+  const listsReady = !grids.loading && !members.loading;
   useEffect(() => {
+    if (!listsReady) return undefined;
     let alive = true;
     shown.forEach((it) => {
       const k = it.type + ':' + it.id;
       if (infos[k]) return;
-      enrich(it).then((x) => alive && setInfos((m) => Object.assign({}, m, { [k]: x })));
+      enrich(it, known).then((x) => alive && setInfos((m) => Object.assign({}, m, { [k]: x })));
     });
     return () => { alive = false; };
-  }, [shown.map((x) => x.type + x.id).join(',')]);
+  }, [shown.map((x) => x.type + x.id).join(','), listsReady]);
 
   useEffect(() => { const el = refs.current[focus]; if (el && document.activeElement !== el && !modal) el.focus({ preventScroll: false }); }, [focus, page, shown.length]);
 
