@@ -159,9 +159,16 @@ def test_a_generated_month_explains_its_top_and_bottom_metric_by_metric(app, cli
         expected = reference.member_figures(session, session.get(User, row["user_id"]), first, last, working).raw()
         m = metrics_of(row)
         assert list(m) == list(rule["metrics"])
+        # a rate with nothing to measure scores the member's share on the measured rates (unmeasured: scale)
+        rates = [n for n, x in rules.METRICS.items() if x.kind == "rate" and not x.penalty and n in rule["metrics"]]
+        measured = [n for n in rates if expected[n][0] is not None]
+        share = (sum(rules.points_of(n, expected[n][0], rule["metrics"][n]) for n in measured)
+                 / sum(rule["metrics"][n]["weight"] for n in measured))
         for name, (raw, num, den) in expected.items():
             assert (m[name]["raw"], m[name]["num"], m[name]["den"]) == (raw, num, den), (row["username"], name)
-            assert m[name]["points"] == rules.points_of(name, raw, rule["metrics"][name])
+            want = (rules.points_of(name, raw, rule["metrics"][name]) if raw is not None or name not in rates
+                    else round(rule["metrics"][name]["weight"] * share, 2))
+            assert m[name]["points"] == pytest.approx(want, abs=0.011), (row["username"], name)
             assert m[name]["full_marks"] == rule["metrics"][name]["weight"]
         assert row["score"] == pytest.approx(sum(x["points"] for x in row["metrics"]), abs=0.011)
     # the bottom member sees the same figures, the township's medians and the change since September
@@ -317,7 +324,9 @@ def test_a_month_with_no_data_is_an_empty_board(client, world):
     resp = call(client, world, "GET", "2026-09")
     assert resp.status_code == 200 and resp.get_json() == []
     assert json.loads(resp.headers["X-Pagination"])["total"] == 0
-    assert call(client, world, "GET", "2026-09/me", user="m1").status_code == 404
+    mine = call(client, world, "GET", "2026-09/me", user="m1")
+    assert mine.status_code == 200 and (mine.get_json()["status"], mine.get_json()["reason"]) == ("not_ranked",
+                                                                                                  "not_listed")
     png = call(client, world, "GET", "2026-09/poster.png", query_string={"township_id": world.areas["T1"].id})
     assert png.status_code == 200 and Image.open(io.BytesIO(png.data)).width == poster.WIDTH
 
@@ -361,21 +370,29 @@ def test_rejected_records_do_not_count_and_cost_points(client, october):
     assert m1b["evidence_rejected"]["raw"] == 1 and m1b["evidence_rejected"]["points"] == -2.0
     assert (m1["rechecks_on_time"]["raw"], m1["tasks_on_time"]["raw"]) == (1.0, 0.0)  # the visit task was late
     assert (m1b["tasks_on_time"]["num"], m1b["tasks_on_time"]["den"]) == (0, 1)
-    assert m2["tasks_on_time"]["raw"] is None and m2["tasks_on_time"]["points"] == 10.0  # nothing asked: full marks
+    # nothing asked: scored at m2's own share on the rates that applied (little done: far from full marks)
+    assert m2["tasks_on_time"]["raw"] is None and 0 < m2["tasks_on_time"]["points"] < 2
     assert all(metrics_of(r)["tipoffs_missed"]["points"] == 0 for r in rows.values())
     assert [r["username"] for r in sorted(rows.values(), key=lambda r: r["rank"])][0] == "m1"
 
 
-def test_ties_are_broken_by_the_documented_order(client, world, session, checklists_loaded):
-    # m1 and m1b do exactly the same; m2 clocks in once so that the month has data
-    for username in ("m1", "m1b"):
+def test_ties_share_a_rank_and_the_next_rank_counts_them(client, world, session, checklists_loaded):
+    # m1 and m1b do exactly the same; m2 clocks in once less
+    for username in ("m1", "m1b", "m2"):
         clock_in(session, world, username, local(2026, 10, 8, 8))
-    clock_in(session, world, "m2", local(2026, 10, 9, 8))
+    for username in ("m1", "m1b"):
+        clock_in(session, world, username, local(2026, 10, 9, 8))
     session.commit()
     call(client, world, "POST", "2026-10/publish", json={})
     rows = board(client, world, "2026-10", township_id=world.areas["T1"].id)
-    assert [(r["username"], r["township_rank"]) for r in rows] == [("m1", 1), ("m1b", 2)]
-    assert rows[0]["score"] == rows[1]["score"]  # same score: the tie-break metrics tie too, then the username
+    assert [(r["username"], r["township_rank"], r["rank"]) for r in rows] == [("m1", 1, 1), ("m1b", 1, 1)]
+    assert rows[0]["score"] == rows[1]["score"]  # listed by username within the tie
+    county = board(client, world, "2026-10")
+    assert [(r["username"], r["rank"]) for r in county] == [("m1", 1), ("m1b", 1), ("m2", 3)]
+    towns = board(client, world, "2026-10", level="township")
+    assert [t["rank"] for t in towns] == [1, 2]
+    rules_text = call(client, world, "GET", "rules").get_json()[0]
+    assert "并列同一名次" in rules_text["explanation"] and rules_text["unmeasured"] == "scale"
 
 
 def test_me_is_for_members_and_shows_the_change_since_last_month(client, session, october):

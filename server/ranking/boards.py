@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from server.auth.scope import Actor
-from server.errors import not_found
+from server.errors import ApiError, not_found
 from server.org.models import Area, path_ids
 from server.ranking import rules
 from server.ranking.models import RankingEntry, RankingRun
@@ -56,6 +56,15 @@ def township_filter(session: Session, actor: Actor, township_id: int | None) -> 
     if area is None or area.level != "township" or (scope is not None and township_id not in scope):
         raise not_found("乡镇排名")
     return area
+
+
+def board_title(session: Session, township_id: int | None) -> str:
+    """Whose board it is, for titles: the township asked for (already checked in scope), else the county."""
+    area_id = township_id
+    if area_id is None:
+        area_id = session.scalar(select(Area.id).where(Area.level == "county").order_by(Area.id).limit(1))
+    area = session.get(Area, area_id) if area_id is not None else None
+    return area.name if area is not None else ""
 
 
 def board_query(session: Session, actor: Actor, run: RankingRun, level: str,
@@ -122,14 +131,32 @@ def _medians(rows: Sequence[RankingEntry], rule_doc: dict[str, Any]) -> dict[str
             for name in rule_doc["metrics"]}
 
 
+NOT_RANKED = {
+    "no_duties": "本月没有考核事项(无工作日、网格内无场所、无到期任务), 不参加排名",
+    "not_listed": "本月排名中没有你: 当月未在网格任职, 或全县当月没有任何记录",
+}
+
+
 def me(session: Session, actor: Actor, key: str, today: date, revision: int | None = None) -> dict[str, Any]:
     """My row of the latest (or a named) published revision: rank in the county and in my township, score, each
-    metric with its raw value, points and my township's median, and the change since last month's ranking."""
-    run = get_run(session, actor, key, today, revision=revision)
+    metric with its raw value, points and my township's median, and the change since last month's ranking.
+    Not a 404 when there is no row: ``status`` says what there is — ``not_published`` (drafts are for admins),
+    or ``not_ranked`` with the ``reason``."""
+    month = month_of(key, today)
+    try:
+        run = get_run(session, actor, key, today, revision=revision)
+    except ApiError:
+        if revision is not None:
+            raise  # a named revision that does not exist is a 404 like any missing object
+        return {"month": month.key, "status": "not_published",
+                "message": "本月排名尚未发布" if month.last >= today else "该月排名尚未发布"}
     mine = session.scalar(select(RankingEntry).where(RankingEntry.run_id == run.id, RankingEntry.level == "member",
                                                      RankingEntry.user_id == actor.user_id))
     if mine is None:
-        raise not_found("我的排名")
+        reason = "no_duties" if actor.user_id in (run.counts.get("not_ranked") or []) else "not_listed"
+        return {"month": run.month, "status": "not_ranked", "reason": reason, "message": NOT_RANKED[reason],
+                "revision": run.revision, "rule_version": run.rule_version, "published_at": run.published_at,
+                "members": run.counts.get("members", 0)}
     doc = run.rule.document
     peers = session.scalars(select(RankingEntry).where(
         RankingEntry.run_id == run.id, RankingEntry.level == "member",
@@ -151,7 +178,7 @@ def me(session: Session, actor: Actor, key: str, today: date, revision: int | No
                                         if prev.township_rank is not None and mine.township_rank is not None
                                         else None),
                       "score": round(mine.score - prev.score, 2)}
-    return {"month": run.month, "revision": run.revision, "rule_version": run.rule_version,
+    return {"month": run.month, "status": "ranked", "revision": run.revision, "rule_version": run.rule_version,
             "published_at": run.published_at, "rank": mine.rank, "members": run.counts.get("members", 0),
             "township_rank": mine.township_rank, "township_members": len(peers),
             "township_id": mine.township_id, "township_name": mine.township_name, "name": mine.name,

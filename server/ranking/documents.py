@@ -8,8 +8,19 @@ from server.ranking import rules
 from server.ranking.models import RankingEntry, RankingRun
 from server.ranking.rules import METRICS
 
+def raw_text(metric: str, m: dict[str, Any]) -> Any:
+    """A metric's raw value as every sheet writes it: rates as a percentage (with num/den where a member's),
+    counts as numbers, nothing to measure as 不适用."""
+    raw = m["raw"]
+    if raw is None:
+        return "不适用"
+    if METRICS[metric].kind == "rate":
+        return f"{raw:.2%}" + (f" ({m['num']}/{m['den']})" if m.get("den") is not None else "")
+    return raw
+
+
 def export_xlsx(run: RankingRun, entries: Sequence[RankingEntry], level: str, title: str) -> bytes:
-    """The whole board with every metric's raw value and points."""
+    """The whole board with every metric's raw value and points; ``title`` names the township or the county."""
     doc = run.rule.document
     names = [n for n in METRICS if n in doc["metrics"]]
     book = Book()
@@ -29,10 +40,8 @@ def export_xlsx(run: RankingRun, entries: Sequence[RankingEntry], level: str, ti
         row: list[Any] = [e.rank, e.township_rank, e.name, e.username, e.grid_name, e.village_name,
                           e.township_name, e.members, e.score]
         for n in names:
-            m = e.metrics[n]
-            raw = m["raw"]
-            if raw is not None and m.get("den") is not None:
-                raw = f"{raw:.2%} ({m['num']}/{m['den']})"
-            row += [raw if raw is not None else "不适用", m["points"]]
+            row += [raw_text(n, e.metrics[n]), e.metrics[n]["points"]]
         ws.row(row)
+    if not entries:
+        ws.row(["本月没有可排名的数据"])
     return book.to_bytes()

@@ -30,6 +30,7 @@ GREEN = (22, 130, 70)
 BACKGROUND = (255, 255, 255)
 ROW_HEIGHT = 92
 TITLE_BAND = 230  # the red band with the title: tests look for text pixels in it
+EMPTY = "本月没有可排名的数据"
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,29 @@ def render(info: PosterInfo) -> bytes:
     when = info.published_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if info.published_at else "未发布"
     footer, fs = _fit(draw, f"发布于 {when}  {info.footer}", 24, WIDTH - 2 * MARGIN)
     draw.text((MARGIN, y + 20), footer, font=cjk_font(fs), fill=GREY)
+    if info.revision == 0:
+        img = _draft_mark(img)
     out = io.BytesIO()
     img.save(out, "PNG", optimize=False)
     return out.getvalue()
+
+
+DRAFT_RED = (200, 16, 46, 70)  # translucent: the rows stay readable under it
+
+
+def _draft_mark(img: Image.Image) -> Image.Image:
+    """A large diagonal 草稿 across the poster: a draft shared in the work group is not taken for the result."""
+    side = int((img.width ** 2 + img.height ** 2) ** 0.5)
+    layer = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    font = cjk_font(min(img.width, img.height) // 3)
+    text = "草稿"
+    w = draw.textlength(text, font=font)
+    draw.text(((side - w) / 2, side / 2 - font.size * 0.6), text, font=font, fill=DRAFT_RED)
+    layer = layer.rotate(35, resample=Image.Resampling.BICUBIC)
+    left, top = (side - img.width) // 2, (side - img.height) // 2
+    layer = layer.crop((left, top, left + img.width, top + img.height))
+    return Image.alpha_composite(img.convert("RGBA"), layer).convert("RGB")
 
 
 # --- which rows go on a poster -------------------------------------------------------------------------------------
@@ -147,6 +168,8 @@ def poster_png(session: Session, actor: Actor, run: RankingRun, township_id: int
         rows = session.scalars(board_query(session, actor, run, "township")).all()
         sections = [("乡镇(街道)排名 · 按网格员平均分" if doc["aggregate"] == "mean" else "乡镇(街道)排名 · 按网格员中位分",
                      [PosterRow(r.rank, r.name, f"网格员 {r.members} 名", r.score, _lost(r, doc)) for r in rows])]
+        if not rows:
+            sections = [(EMPTY, [])]
         info = PosterInfo(f"{county} 乡镇(街道)月排名", run.month, run.rule_version, run.revision,
                           run.published_at, f"共 {len(rows)} 个乡镇(街道)", footer, sections)
         return render(info)
@@ -161,7 +184,7 @@ def poster_png(session: Session, actor: Actor, run: RankingRun, township_id: int
         sections.append((f"后 {len(tail)} 名", [PosterRow(r.township_rank or r.rank, r.name, r.grid_name or "",
                                                           r.score, _lost(r, doc)) for r in tail]))
     if not rows:
-        sections = [("本月没有可排名的数据", [])]
+        sections = [(EMPTY, [])]
     info = PosterInfo(f"{township.name} 网格员月排名", run.month, run.rule_version, run.revision, run.published_at,
                       f"共 {len(rows)} 名网格员", footer, sections)
     return render(info)

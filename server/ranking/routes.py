@@ -118,7 +118,7 @@ def export(args: dict[str, Any], month: str) -> Any:
     actor = current_actor()
     run = boards.get_run(db(), actor, month, _today(), revision=args.get("revision"), draft=args["draft"])
     entries = db().scalars(boards.board_query(db(), actor, run, args["level"], args.get("township_id"))).all()
-    title = entries[0].township_name if args.get("township_id") and entries else ""
+    title = boards.board_title(db(), args.get("township_id"))
     body = documents.export_xlsx(run, entries, args["level"], title)
     name = f"ranking-{run.month}-r{run.revision}-{args['level']}.xlsx"
     return xlsx_response(body, name)

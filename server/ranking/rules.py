@@ -13,13 +13,19 @@ version that was ever used, see ``RankingRule``)::
   metric (``evidence_rejected``, ``tipoffs_missed``) takes the same number of points off instead.  A metric the
   rule leaves out is not scored.  Weights are ≥ 0, caps > 0, names must be those of :data:`METRICS`.
 * A rate whose denominator is 0 (a grid without places, no task due in the month) asked nothing of the member:
-  its raw value is null and it scores full marks.
+  its raw value is null.  ``unmeasured`` says what it scores.  ``"scale"`` (the default rule): the member's own
+  share on the rates that did apply (the points of those rates over their full marks), so a member who was asked
+  less is scored on what was asked, and a member who did nothing scores nothing there either — never full marks
+  for nothing done.  ``"full"`` (rules written before it existed): full marks.
+* A member with no duties in the month — no rate of the rule applies (no working day counted, no place in the
+  grids, no task due) — is not ranked: the board leaves them out, and ``me`` answers ``not_ranked`` with the
+  reason ``no_duties``.
 * ``aggregate`` ("mean" or "median") is how villages and townships are scored from their members: the mean (or
   median) member score, so a township with more members is neither favoured nor penalised by its size.
-* Ties are broken, in order: the higher score (rounded to 0.01); then the higher points of each metric of
-  ``tie_break`` in turn (for a penalty metric the higher points are the smaller penalty); then, for members, the
-  username in ascending order, and for villages and townships the area code — so every rank is distinct and the
-  same data always gives the same order.
+* Order: the higher score (rounded to 0.01); then the higher points of each metric of ``tie_break`` in turn (for
+  a penalty metric the higher points are the smaller penalty).  Rows equal on all of these are tied and share a
+  rank (1, 1, 3: the next rank counts the tied rows); within a tie they are listed by username (members) or area
+  code (villages, townships), so the same data always gives the same order.
 
 The calendar (``calendar.json``, or the file named by GRIDPATROL_RANKING_CALENDAR) says which days are working
 days: ``weekend`` lists ISO weekday numbers (6 = Saturday, 7 = Sunday) that are days off, ``holidays`` lists
@@ -36,7 +42,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_RULE_FILE = HERE / "default_rule.json"
@@ -72,10 +78,11 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("evidence_rejected", "证据被驳回", "count", True,
            "clock-ins, visits and publicity records of the month rejected in review (a penalty)"),
     Metric("tipoffs_missed", "举报漏报", "count", True,
-           "tip-offs in the member's grid that became hazards the member had not found first (a penalty); "
-           "tip-offs are not recorded yet, so this is 0 for everyone"),
+           "tip-offs in the member's grid, received in the month, that became hazards the member had not found "
+           "first at the same place (a penalty)"),
 )}
 AGGREGATES = ("mean", "median")
+UNMEASURED = ("scale", "full")
 LEVELS = ("member", "village", "township")
 LEVEL_LABELS = {"member": "网格员", "village": "村(社区)", "township": "乡镇(街道)"}
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -104,7 +111,7 @@ def validate_rule(document: Any) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise RuleError({"rule": ["规则应为 JSON 对象"]})
     for key in document:
-        if key not in ("title", "aggregate", "tie_break", "metrics"):
+        if key not in ("title", "aggregate", "tie_break", "metrics", "unmeasured"):
             err(key, "未知字段")
     title = document.get("title", "")
     if not isinstance(title, str) or len(title) > 100:
@@ -153,10 +160,16 @@ def validate_rule(document: Any) -> dict[str, Any]:
             err("tie_break", f"规则未计分的指标不能用于并列排序: {t}")
     if len(set(tie_break)) != len(tie_break):
         err("tie_break", "指标重复")
+    unmeasured = document.get("unmeasured")
+    if unmeasured is not None and unmeasured not in UNMEASURED:
+        err("unmeasured", f"取值必须是: {', '.join(UNMEASURED)}")
     if errors:
         raise RuleError(errors)
     ordered = {name: clean[name] for name in METRICS if name in clean}  # catalogue order, whatever the file's
-    return {"title": title, "aggregate": aggregate, "tie_break": list(tie_break), "metrics": ordered}
+    out = {"title": title, "aggregate": aggregate, "tie_break": list(tie_break), "metrics": ordered}
+    if unmeasured is not None:  # absent in rules written before it: they keep scoring as they did ("full")
+        out["unmeasured"] = unmeasured
+    return out
 
 
 def rule_digest(document: Mapping[str, Any]) -> str:
@@ -287,13 +300,28 @@ def points_of(name: str, raw: float | None, spec: Mapping[str, float]) -> float:
 
 
 def score_member(figures: Figures, rule: Mapping[str, Any]) -> tuple[float, dict[str, dict[str, Any]]]:
-    """(score, {metric: {raw, num, den, points}}) for every metric of the rule."""
+    """(score, {metric: {raw, num, den, points}}) for every metric of the rule; the score is the sum of the
+    points.  Under ``unmeasured: "scale"`` a rate with nothing to measure scores the member's share on the rates
+    that were measured (see the module's docstring)."""
     raws = figures.raw()
     metrics: dict[str, dict[str, Any]] = {}
     for name, spec in rule["metrics"].items():
         raw, num, den = raws[name]
         metrics[name] = {"raw": raw, "num": num, "den": den, "points": points_of(name, raw, spec)}
+    if rule.get("unmeasured") == "scale":
+        rates = [n for n in rule["metrics"] if METRICS[n].kind == "rate" and not METRICS[n].penalty]
+        measured = [n for n in rates if metrics[n]["raw"] is not None]
+        full = sum(rule["metrics"][n]["weight"] for n in measured)
+        share = sum(metrics[n]["points"] for n in measured) / full if full else 0.0
+        for n in rates:
+            if metrics[n]["raw"] is None:
+                metrics[n]["points"] = round(rule["metrics"][n]["weight"] * share, 2)
     return round(sum(m["points"] for m in metrics.values()), 2), metrics
+
+
+def has_duties(metrics: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether any rate of the rule applied to the member this month (a member without is not ranked)."""
+    return any(m["raw"] is not None for n, m in metrics.items() if METRICS[n].kind == "rate")
 
 
 def aggregate(values: Iterable[float], how: str) -> float | None:
@@ -318,8 +346,18 @@ def aggregate_group(members: list[tuple[float, dict[str, dict[str, Any]]]], rule
 
 
 def sort_key(score: float, metrics: Mapping[str, Mapping[str, Any]], rule: Mapping[str, Any], last: str) -> tuple:
-    """The documented tie-break order as a key for ``sorted`` (ascending = better first)."""
+    """The documented order as a key for ``sorted`` (ascending = better first); rows whose keys differ only in
+    ``last`` are tied (see :func:`shared_ranks`)."""
     return (-round(score, 2), *(-(metrics[t]["points"] or 0.0) for t in rule["tie_break"]), last)
+
+
+def shared_ranks(keys: Sequence[tuple]) -> list[int]:
+    """Competition ranks (1, 1, 3) of rows already sorted by :func:`sort_key`: equal but for the last element
+    (the listing order within a tie) is the same rank."""
+    ranks: list[int] = []
+    for i, key in enumerate(keys):
+        ranks.append(ranks[-1] if i and key[:-1] == keys[i - 1][:-1] else i + 1)
+    return ranks
 
 
 def median(values: Iterable[float | None]) -> float | None:

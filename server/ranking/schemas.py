@@ -59,6 +59,14 @@ class RankingRuleMetricOut(Out):
     cap = ma.fields.Float(metadata={"description": "the raw value at which full marks are reached"})
 
 
+UNMEASURED_TEXT = {
+    "scale": "无可考核对象的比率指标(如网格内无场所、当月无到期任务)按本人其他比率指标的得分率计分, 不给满分; "
+             "当月没有任何考核事项(无工作日、无场所、无任务)的网格员不参加排名。",
+    "full": "无可考核对象的比率指标计满分。",
+}
+TIES_TEXT = "总分(保留两位小数)及并列排序指标得分都相同的并列同一名次, 下一名次顺延。"
+
+
 class _RuleMetrics(ma.fields.Nested):
     """The rule's metrics with their labels, read from the stored rule document (documented as
     RankingRuleMetricOut)."""
@@ -75,6 +83,12 @@ class RankingRuleOut(Out):
     aggregate = ma.fields.Function(lambda r: r.document["aggregate"],
                                    metadata={"description": "how villages and townships are scored from members"})
     tie_break = ma.fields.Function(lambda r: r.document["tie_break"])
+    unmeasured = ma.fields.Function(lambda r: r.document.get("unmeasured", "full"), metadata={
+        "description": "what a rate with nothing to measure scores: scale (the member's share on the rates that "
+                       "applied) | full (full marks, rules before version 2)"})
+    explanation = ma.fields.Function(lambda r: UNMEASURED_TEXT[r.document.get("unmeasured", "full")] + TIES_TEXT,
+                                     metadata={"description": "the rule's treatment of unmeasured rates, members "
+                                                              "without duties and ties, in Chinese"})
     metrics = _RuleMetrics(RankingRuleMetricOut, many=True)
     document = ma.fields.Dict()
     digest = ma.fields.String()
@@ -158,7 +172,13 @@ class RankingChangeOut(Out):
 
 
 class RankingMeOut(Out):
+    """Always an answer for an existing month: ranked (every field), not_published, or not_ranked (why)."""
+
     month = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "ranked | not_published | not_ranked"})
+    reason = ma.fields.String(metadata={"description": "not_ranked: no_duties (nothing was asked of me that "
+                                                      "month) | not_listed (not a member of a grid then)"})
+    message = ma.fields.String(metadata={"description": "not_published, not_ranked: what to tell the member"})
     revision = ma.fields.Integer()
     rule_version = ma.fields.Integer()
     published_at = ma.fields.DateTime()

@@ -114,7 +114,7 @@ class Board:
     members: list[MemberInfo]
     figures: dict[int, Figures]
     digest: str
-    counts: dict[str, int]
+    counts: dict[str, Any]
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -150,17 +150,25 @@ def score(session: Session, board: Board) -> Board:
     doc = board.rule.document
     areas = {a.id: a for a in session.execute(select(Area.id, Area.code, Area.name).where(
         Area.level.in_(("township", "village"))))}
-    scored = []
+    scored, not_ranked = [], []
     for m in board.members:
         total, metrics = rules.score_member(board.figures[m.user_id], doc)
+        if doc.get("unmeasured") == "scale" and not rules.has_duties(metrics):
+            not_ranked.append(m.user_id)  # nothing was asked of them this month: not on the board
+            continue
         scored.append((m, total, metrics))
-    scored.sort(key=lambda s: rules.sort_key(s[1], s[2], doc, s[0].username))
+    keys = [rules.sort_key(s[1], s[2], doc, s[0].username) for s in scored]
+    order = sorted(range(len(scored)), key=lambda i: keys[i])
+    scored, keys = [scored[i] for i in order], [keys[i] for i in order]
+    ranks = rules.shared_ranks(keys)
+    township_keys: dict[int, list[tuple]] = defaultdict(list)
+    for (m, _, _), key in zip(scored, keys):
+        township_keys[m.township_id].append(key)
+    township_ranks = {tid: iter(rules.shared_ranks(k)) for tid, k in township_keys.items()}
 
     rows: list[dict[str, Any]] = []
-    in_township: dict[int, int] = defaultdict(int)
-    for rank, (m, total, metrics) in enumerate(scored, start=1):
-        in_township[m.township_id] += 1
-        rows.append({"level": "member", "rank": rank, "township_rank": in_township[m.township_id],
+    for rank, (m, total, metrics) in zip(ranks, scored):
+        rows.append({"level": "member", "rank": rank, "township_rank": next(township_ranks[m.township_id]),
                      "user_id": m.user_id, "username": m.username, "name": m.name[:64], "area_id": m.grid_ids[0],
                      "grid_name": m.grid_name, "village_id": m.village_id,
                      "village_name": areas[m.village_id].name, "township_id": m.township_id,
@@ -180,22 +188,28 @@ def score(session: Session, board: Board) -> Board:
         out.sort(key=lambda g: rules.sort_key(g[1], g[2], doc, areas[g[0]].code))
         return out
 
-    village_in_township: dict[int, int] = defaultdict(int)
+    def ranked(groups_of: list[tuple[int, float, dict[str, Any], int, int]]) -> list[int]:
+        return rules.shared_ranks([rules.sort_key(g[1], g[2], doc, areas[g[0]].code) for g in groups_of])
+
     villages = groups("village_id")
-    for rank, (vid, total, metrics, n, tid) in enumerate(villages, start=1):
-        village_in_township[tid] += 1
-        rows.append({"level": "village", "rank": rank, "township_rank": village_in_township[tid], "user_id": None,
+    village_keys: dict[int, list[tuple]] = defaultdict(list)
+    for g in villages:
+        village_keys[g[4]].append(rules.sort_key(g[1], g[2], doc, areas[g[0]].code))
+    village_ranks = {tid: iter(rules.shared_ranks(k)) for tid, k in village_keys.items()}
+    for rank, (vid, total, metrics, n, tid) in zip(ranked(villages), villages):
+        rows.append({"level": "village", "rank": rank, "township_rank": next(village_ranks[tid]), "user_id": None,
                      "username": None, "name": areas[vid].name, "area_id": vid, "grid_name": None,
                      "village_id": vid, "village_name": areas[vid].name, "township_id": tid,
                      "township_name": areas[tid].name, "members": n, "score": total, "metrics": metrics})
     townships = groups("township_id")
-    for rank, (tid, total, metrics, n, _) in enumerate(townships, start=1):
+    for rank, (tid, total, metrics, n, _) in zip(ranked(townships), townships):
         rows.append({"level": "township", "rank": rank, "township_rank": None, "user_id": None, "username": None,
                      "name": areas[tid].name, "area_id": tid, "grid_name": None, "village_id": None,
                      "village_name": None, "township_id": tid, "township_name": areas[tid].name, "members": n,
                      "score": total, "metrics": metrics})
     board.rows = rows
-    board.counts = board.counts | {"villages": len(villages), "townships": len(townships)}
+    board.counts = board.counts | {"members": len(scored), "villages": len(villages), "townships": len(townships),
+                                   "not_ranked": not_ranked}
     return board
 
 
