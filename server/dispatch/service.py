@@ -12,18 +12,19 @@ from server.auth.scope import Actor
 from server.common.timeutil import local_day
 from server.dispatch.models import Task, TaskAssignment, TaskProgress, TaskTarget
 from server.errors import ApiError, invalid, not_found
-from server.org.models import Area
+from server.org.models import Area, township_of
 from server.places.models import Place
 
 # which kind of field record completes which kind of task
 COMPLETED_BY = {"visit": "visit", "publicity": "publicity", "recheck": "recheck"}
 
 
-def _township_of(actor: Actor, session: Session) -> Area:
+def _dispatching_area(session: Session, actor: Actor) -> Area:
+    """The area a task is dispatched from: the actor's township (their own area above one)."""
     area = session.get(Area, actor.area_ids[0]) if actor.area_ids else None
     if area is None:
         raise ApiError(403, "forbidden", "没有可调度的辖区")
-    return area
+    return township_of(area) or area
 
 
 def create_task(session: Session, actor: Actor, *, kind: str, title: str, due_date: date, today: date,
@@ -53,7 +54,7 @@ def create_task(session: Session, actor: Actor, *, kind: str, title: str, due_da
             members[user.id] = user
     if not members:
         raise invalid("user_ids", "任务至少需要一名网格员")
-    task = Task(area_id=_township_of(actor, session).id, kind=kind, title=title, note=note, due_date=due_date,
+    task = Task(area_id=_dispatching_area(session, actor).id, kind=kind, title=title, note=note, due_date=due_date,
                 created_by_id=actor.user_id,
                 targets=[TaskTarget(place_id=p.id) for p in places],
                 assignments=[TaskAssignment(user_id=uid) for uid in sorted(members)])

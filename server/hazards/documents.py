@@ -14,9 +14,9 @@ from server.common.vocab import SECTORS
 from server.errors import ApiError, not_found
 from server.hazards.models import (LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS, SUPERVISION_LABELS, Hazard,
                                    HazardSupervision)
-from server.hazards.queries import Filters, _filtered, township_of
+from server.hazards.queries import Filters, _filtered
 from server.hazards.service import get_hazard
-from server.org.models import Area, township_id_of
+from server.org.models import Area, township_id_of, township_of
 from server.places.models import Place
 
 # --- the XLSX export --------------------------------------------------------------------------------------------------

@@ -118,13 +118,6 @@ def annotate(hazards: Iterable[Hazard], today: date, escalation_days: int) -> li
     return out
 
 
-def township_of(area: Area) -> Area | None:
-    node: Area | None = area
-    while node is not None and node.level != "township":
-        node = node.parent
-    return node
-
-
 def supervised(session: Session, actor: Actor, *, today: date, escalation_days: int,
                open_only: bool = False) -> dict[str, Any]:
     """The county's list of supervised major hazards with their progress, and the closure rate (seed 002's target:

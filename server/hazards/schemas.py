@@ -8,7 +8,7 @@ from server.common.vocab import SECTORS
 from server.hazards.models import (LEVEL_LABELS, LEVELS, SOURCE_LABELS, SOURCES, STATUS_LABELS, STATUSES,
                                    SUPERVISION_LABELS, SUPERVISION_LEVELS)
 from server.hazards.models import allowed_actions as _allowed
-from server.hazards.queries import township_of
+from server.org.models import township_of
 
 PhotoId = ma.fields.String(validate=ma.validate.Length(1, 64))
 ClientUuid = ma.fields.UUID(metadata={"description": "made by the phone; a retry of the same step reuses it and "

@@ -43,8 +43,7 @@ from server.errors import ApiError, conflict, invalid, not_found
 from server.evidence import service as evidence
 from server.hazards.models import (LEVEL_LABELS, OPEN_STATUSES, STATUS_LABELS, STEPS, Hazard, HazardEvent,
                                    HazardSupervision, RectificationOrder, allowed_actions)
-from server.hazards.queries import township_of
-from server.org.models import Area
+from server.org.models import Area, township_of
 from server.org.spatial import spatial
 from server.places import service as places
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from server.db import Base, JSONType, UTCDateTime, utcnow
 
@@ -80,3 +80,13 @@ def township_id_of(path: str) -> int | None:
     county.  The one way the township of an area, a record or an actor's area is found: no query, no parents."""
     ids = path_ids(path)
     return ids[1] if len(ids) > 1 else None
+
+
+def township_of(area: Area) -> Area | None:
+    """The township of an area as an Area (itself if it is one; None for a county): ``township_id_of`` and the
+    session's identity map (an area's parents are loaded with it)."""
+    township_id = area.township_id
+    if township_id is None or township_id == area.id:
+        return area if township_id is not None else None
+    session = object_session(area)
+    return session.get(Area, township_id) if session is not None else None

@@ -15,7 +15,7 @@ from server.common.text import name_problem, normalize_name
 from server.errors import ApiError, conflict, forbidden, invalid
 from server.org.index import grid_index
 from server.org.index import invalidate as invalidate_grid_index
-from server.org.models import CHILD_LEVEL, Area, subtree_range
+from server.org.models import CHILD_LEVEL, Area, subtree_range, township_id_of
 from server.org.spatial import Embedded, spatial
 
 CODE_DIGITS = {"county": 6, "township": 9, "village": 12, "grid": 15}
@@ -184,13 +184,6 @@ def enclosing_area(session: Session, lat: float, lng: float) -> Area | None:
     return session.get(Area, found) if found is not None else None
 
 
-def township_id_of(area: Area) -> int | None:
-    """The township an area lies in (itself if it is one), from its materialized path /county/township/...; None
-    for a county."""
-    parts = area.path.strip("/").split("/")
-    return int(parts[1]) if len(parts) > 1 else None
-
-
 def counties(session: Session) -> Sequence[Area]:
     return session.scalars(select(Area).where(Area.level == "county").order_by(Area.id)).all()
 
@@ -205,7 +198,7 @@ def township_of_grid(session: Session, grid_id: int) -> int | None:
     global _townships
     if not isinstance(spatial(session), Embedded):
         path = session.scalar(select(Area.path).where(Area.id == grid_id))
-        return int(path.strip("/").split("/")[1]) if path and path.count("/") > 2 else None
+        return township_id_of(path) if path else None
     key = grid_index(session).key
     cached = _townships
     if cached is None or cached[0] != key:
@@ -215,6 +208,6 @@ def township_of_grid(session: Session, grid_id: int) -> int | None:
 
 def grid_townships(session: Session) -> dict[int, int]:
     """{grid id: township id} of every grid, in one query (from the materialized paths /county/township/...)."""
-    return {gid: int(path.strip("/").split("/")[1])
+    return {gid: township
             for gid, path in session.execute(select(Area.id, Area.path).where(Area.level == "grid")).all()
-            if path.count("/") > 2}
+            if (township := township_id_of(path)) is not None}

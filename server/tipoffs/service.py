@@ -46,7 +46,6 @@ from server.config import Config
 from server.errors import ApiError, conflict, invalid, not_found
 from server.evidence import service as evidence
 from server.hazards import service as hazards
-from server.org import service as org
 from server.org.models import Area, subtree_range
 from server.tipoffs.models import CATEGORIES, STATUS_LABELS, Tipoff, TipoffReward
 from server.tipoffs.privacy import code_hash, encrypt, mask_name, new_code, normalize_phone, phone_hash
@@ -255,7 +254,7 @@ def route(session: Session, actor: Actor, tipoff_id: int, area_id: int, now: dat
         raise invalid("area_id", "区域不存在或不在您的辖区内")
     if area.level not in ("township", "grid"):
         raise invalid("area_id", "只能转给乡镇(街道)或网格")
-    tipoff.area_id, tipoff.township_id, tipoff.updated_at = area.id, org.township_id_of(area), now
+    tipoff.area_id, tipoff.township_id, tipoff.updated_at = area.id, area.township_id, now
     _flush_claim(session)
     evidence.move_public(session, tipoff.photo_ids, area.id)
     session.flush()

@@ -24,7 +24,7 @@ from server.checklists.models import Checklist
 from server.common.timeutil import LOCAL_TZ
 from server.db import JSONType, UTCDateTime
 from server.dispatch.models import Task, TaskAssignment
-from server.org.models import Area
+from server.org.models import Area, township_id_of
 from server.patrol.models import CheckIn, PublicityVisit, Visit
 from server.places.models import Place
 from server.ranking.rules import month_days
@@ -120,7 +120,7 @@ def generate_month(session: Session, year: int, month: int, *, seed: int = 1, pr
                                                               Place.lng).where(Place.deleted_at.is_(None))):
         places.setdefault(grid, []).append((pid, sector, lat or 29.3, lng or 120.05))
     checklist_id = session.scalar(select(Checklist.id).order_by(Checklist.id).limit(1))
-    township_of = {g: int(path.strip("/").split("/")[1]) for g, path in session.execute(
+    township_of = {g: township_id_of(path) for g, path in session.execute(
         select(Area.id, Area.path).where(Area.level == "grid"))}
     creator = session.scalar(select(User.id).where(User.role.in_(("township_admin", "county_admin")))
                              .order_by(User.id).limit(1)) or next(iter(members), None)
