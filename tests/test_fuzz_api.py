@@ -18,8 +18,7 @@ from typing import Any, Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis.specs.openapi.checks import (missing_required_header, negative_data_rejection,
-                                               positive_data_acceptance)
+from schemathesis.specs.openapi.checks import missing_required_header, negative_data_rejection, positive_data_acceptance
 
 from server.app import create_app
 from server.db import make_engine

@@ -3,8 +3,8 @@ beyond the id columns, a token for an impossible user — answer the documented 
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 from datetime import timedelta
+from urllib.parse import quote
 
 import jwt
 import pytest

@@ -7,7 +7,7 @@ import threading
 from typing import Any, Callable
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from tests.patrol_helpers import local, report
 from tests.test_hazards import Loop

@@ -77,12 +77,12 @@ def _count_failure(session: Session, config: Config, key: str, now: datetime) ->
     window_start = now - timedelta(minutes=config.login_lockout_minutes)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stale = LoginThrottle.window_started_at < window_start
-    stmt = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
-    stmt = stmt.on_conflict_do_update(index_elements=[LoginThrottle.key], set_={
-        "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
-        "window_started_at": case((stale, now), else_=LoginThrottle.window_started_at),
-    }).returning(LoginThrottle.failures)
-    failures = session.execute(stmt).scalar_one()
+    upsert = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now).on_conflict_do_update(
+        index_elements=[LoginThrottle.key], set_={
+            "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
+            "window_started_at": case((stale, now), else_=LoginThrottle.window_started_at),
+        })
+    failures = session.execute(upsert.returning(LoginThrottle.failures)).scalar_one()
     if failures < config.login_max_failures:
         return None
     until = now + timedelta(minutes=config.login_lockout_minutes)
@@ -144,7 +144,7 @@ def refresh(session: Session, config: Config, refresh_token: str, now: datetime)
     spent = session.execute(
         update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.rotated_at.is_(None))
         .values(rotated_at=now).execution_options(synchronize_session=False))
-    if spent.rowcount != 1:
+    if spent.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         raise invalid_token
     return _issue_pair(session, config, user, now, family_id=row.family_id)
 

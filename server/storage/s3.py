@@ -11,17 +11,32 @@ from __future__ import annotations
 import io
 import os
 from datetime import datetime, timedelta, timezone
+from types import TracebackType
 from typing import Any, BinaryIO, Callable, Iterator, TypeVar
 
 import certifi
 import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
+from typing_extensions import Self
+from urllib3 import BaseHTTPResponse
+from urllib3.connectionpool import ConnectionPool
 
 from server.ops.metrics import store_error
-from server.storage.base import (ObjectInfo, ObjectNotFound, ObjectStore, ObjectStoreError,
-                                 ObjectStoreUnavailable, UploadReader, check_cutoff, check_expires, check_key,
-                                 check_prefix, content_disposition, source_errors)
+from server.storage.base import (
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    ObjectStoreError,
+    ObjectStoreUnavailable,
+    UploadReader,
+    check_cutoff,
+    check_expires,
+    check_key,
+    check_prefix,
+    content_disposition,
+    source_errors,
+)
 
 T = TypeVar("T")
 
@@ -36,11 +51,12 @@ class _Retry(urllib3.Retry):
     """A read timeout is not retried: a server silent for the whole timeout will not answer the next one sooner,
     and the phone is better told 503 now than after two timeouts."""
 
-    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kw: Any) -> urllib3.Retry:
-        error = kw.get("error")
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: BaseHTTPResponse | None = None, error: Exception | None = None,
+                  _pool: ConnectionPool | None = None, _stacktrace: TracebackType | None = None) -> Self:
         if isinstance(error, urllib3.exceptions.ReadTimeoutError):
-            raise urllib3.exceptions.MaxRetryError(kw.get("_pool"), url or "", error) from error  # type: ignore[arg-type]
-        return super().increment(method, url, *args, **kw)
+            raise urllib3.exceptions.MaxRetryError(_pool, url or "", error) from error  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def make_http_client(secure: bool, *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
@@ -54,7 +70,7 @@ def make_http_client(secure: bool, *, connect_timeout: float = CONNECT_TIMEOUT, 
     retries = _Retry(total=2, connect=0, read=1, status=2, backoff_factor=0.2,
                      status_forcelist=(500, 502, 503, 504), respect_retry_after_header=False,
                      ) if retry else urllib3.Retry(0)
-    tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": os.environ.get("SSL_CERT_FILE") or certifi.where()}
+    tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED", "ca_certs": os.environ.get("SSL_CERT_FILE") or certifi.where()}
     return urllib3.PoolManager(timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout), maxsize=20,
                                retries=retries, **(tls if secure else {}))
 
@@ -142,7 +158,7 @@ class S3ObjectStore(ObjectStore):
                       download_name: str | None = None) -> str:
         check_key(key)
         check_expires(expires)
-        headers = None if download_name is None else {
+        headers: dict[str, str | list[str] | tuple[str]] | None = None if download_name is None else {
             "response-content-disposition": content_disposition(download_name)}
         return self._call(lambda: self.client.presigned_get_object(self.bucket, key, expires=expires,
                                                                    response_headers=headers))
