@@ -142,3 +142,10 @@ def test_the_hazard_export_filtered_by_supervision_is_a_workbook(client, world, 
     resp = client.get(f"/api/v1/hazards/export.xlsx?supervised={supervised}", headers=world.headers("county"))
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert resp.data[:2] == b"PK"  # a zip: the workbook
+
+
+def test_a_number_is_not_a_boolean_in_a_json_body(client, patrol_world, engine):
+    body = report("2026-11-23", nothing_found=0)
+    with nothing_changes(engine):
+        resp = post_raw(client, "/api/v1/reports", body, patrol_world.headers("m1"))
+    assert "nothing_found" in fields(assert_error(resp, 422, "validation_error"))

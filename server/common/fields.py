@@ -76,6 +76,20 @@ def _check_int(value: Any) -> None:
         raise ma.ValidationError(f"超出允许范围 ({INT_MIN}..{INT_MAX})")
 
 
+def _refuse_numbers_as_booleans(field: ma.fields.Boolean) -> None:
+    """marshmallow takes 0 and 1 for false and true: in a JSON body that is a type error (a query string's "1"
+    is text and still reads as true)."""
+    load = field._deserialize
+
+    def strict(value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise field.make_error("invalid", input=value)
+        return load(value, attr, data, **kw)
+
+    field._deserialize = strict  # type: ignore[method-assign]
+    field._strict_bool = True  # type: ignore[attr-defined]
+
+
 class Text(ma.fields.String):
     """Every string the API takes: no NUL, no lone surrogates."""
 
@@ -110,6 +124,8 @@ def guard_field(field: ma.fields.Field) -> None:
         field.validators.insert(0, _check_year)
     elif isinstance(field, ma.fields.Integer) and _check_int not in field.validators:
         field.validators.insert(0, _check_int)
+    elif isinstance(field, ma.fields.Boolean) and not getattr(field, "_strict_bool", False):
+        _refuse_numbers_as_booleans(field)
     for inner in (getattr(field, "inner", None), getattr(field, "key_field", None), getattr(field, "value_field", None)):
         if isinstance(inner, ma.fields.Field):
             guard_field(inner)
