@@ -17,9 +17,18 @@ blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="è
 @login_required("review:decide")
 @blp.arguments(QueueQuery, location="query")
 @blp.response(200, QueueItemOut(many=True))
-def pending(args: dict[str, Any]) -> Any:
-    """Clock-ins, visits, publicity and rectifications of my scope pending review, flagged first"""
-    return service.queue(db(), current_actor(), args.get("type"), args["flagged_only"])
+@blp.paginate(page_size=50, max_page_size=200)
+def pending(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """Clock-ins, visits, publicity and rectifications of my scope pending review, flagged first, one page
+
+    Flagged records first over the whole queue, then the oldest; each with the member's, grid's, township's and
+    place's names and every photo (checklist answers' too; a rectification's before-photos beside its own).
+    Filters: type, flagged_only, area_id (and everything under it), user_id, day_from, day_to."""
+    p = pagination_parameters
+    items, total = service.queue_page(db(), current_actor(), service.QueueFilter.of(args),
+                                      offset=(p.page - 1) * p.page_size, limit=p.page_size)
+    p.item_count = total
+    return items
 
 
 @blp.route("/<kind>/<int:record_id>", methods=["POST"])

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from server.common.schemas import In, Int, Out
+from server.common.schemas import In, Int, Out, QueryInt
+from server.dispatch.schemas import MemberRef
 from server.review.models import KINDS
 
 
 class QueueQuery(In):
     type = ma.fields.String(validate=ma.validate.OneOf(list(KINDS)))
     flagged_only = ma.fields.Boolean(load_default=False)
+    area_id = QueryInt(metadata={"description": "records of this area and everything under it (e.g. a grid)"})
+    user_id = QueryInt(metadata={"description": "recorded by this member"})
+    day_from = ma.fields.Date(metadata={"description": "recorded on or after this local day"})
+    day_to = ma.fields.Date(metadata={"description": "recorded on or before this local day"})
 
 
 class DecisionIn(In):
@@ -22,15 +27,37 @@ class BulkApproveIn(In):
     ids = ma.fields.List(Int(), validate=ma.validate.Length(max=1000))
 
 
+class NamedRef(Out):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class AnswerPhotos(Out):
+    item_id = ma.fields.String(metadata={"description": "the checklist item the photos answer"})
+    photo_ids = ma.fields.List(ma.fields.String())
+
+
 class QueueItemOut(Out):
-    type = ma.fields.String()
-    id = ma.fields.Function(lambda i: i["record"].id)
-    user_id = ma.fields.Function(lambda i: i["record"].user_id)
-    area_id = ma.fields.Function(lambda i: i["record"].area_id)
-    occurred_at = ma.fields.Function(lambda i: i["record"].occurred_at.isoformat())
-    flags = ma.fields.Function(lambda i: i["record"].flags)
-    photo_ids = ma.fields.Function(lambda i: i["record"].photo_ids)
-    review_status = ma.fields.Function(lambda i: i["record"].review_status)
+    type = ma.fields.String(metadata={"description": "checkin | visit | publicity | rectification"})
+    id = ma.fields.Integer(attribute="record.id")
+    user_id = ma.fields.Integer(attribute="record.user_id", allow_none=True)
+    member = ma.fields.Nested(MemberRef, allow_none=True, metadata={"description": "who recorded it"})
+    area_id = ma.fields.Integer(attribute="record.area_id")
+    grid = ma.fields.Nested(NamedRef, allow_none=True)
+    township = ma.fields.Nested(NamedRef, allow_none=True)
+    place = ma.fields.Nested(NamedRef, allow_none=True, metadata={"description": "visits, publicity, "
+                                                                               "rectifications"})
+    occurred_at = ma.fields.DateTime(attribute="record.occurred_at")
+    flags = ma.fields.List(ma.fields.Raw(), attribute="record.flags")
+    photo_ids = ma.fields.List(ma.fields.String(), attribute="all_photo_ids", metadata={
+        "description": "every photo of the record: its own and those attached to checklist answers"})
+    record_photo_ids = ma.fields.List(ma.fields.String(), attribute="record.photo_ids")
+    answer_photos = ma.fields.List(ma.fields.Nested(AnswerPhotos), metadata={
+        "description": "visits: the photos of each checklist answer"})
+    hazard_id = ma.fields.Integer(metadata={"description": "rectifications: the hazard"})
+    before_photo_ids = ma.fields.List(ma.fields.String(), metadata={
+        "description": "rectifications: the hazard's photos before it was rectified"})
+    review_status = ma.fields.String(attribute="record.review_status")
 
 
 class DecisionOut(Out):
