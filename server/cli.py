@@ -101,7 +101,7 @@ def demo(scale: str, seed: int, today: Any, activity: bool | None, if_empty: boo
         accounts_file.write_text(json.dumps(made.accounts, ensure_ascii=False, indent=1))
         if activity if activity is not None else scale != "county":
             day = today.date() if today else local_day(current_app.extensions["gridpatrol.clock"]())
-            click.echo("seeding the history of the last month and this one (a minute or more) ...")
+            click.echo("seeding the history of the last month and this one (a few minutes) ...")
 
             def progress(done: Any, made: Any) -> None:
                 if done.isoweekday() == 7:

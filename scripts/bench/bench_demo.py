@@ -71,8 +71,16 @@ def run(label: str, config: Config, store: Any, today: date) -> demo_activity.Ma
         made = demo.generate(session, demo.Scale.named(SCALE), seed=SEED)
         session.commit()
         areas = time.perf_counter() - started
-        history = demo_activity.seed(session, config, store, today=today, seed=SEED,
-                                     profile=demo_activity.PROFILES[SCALE])
+        seen: list[demo_activity.Made] = []
+        try:
+            history = demo_activity.seed(session, config, store, today=today, seed=SEED,
+                                         profile=demo_activity.PROFILES[SCALE],
+                                         progress=lambda _day, made: seen[:1] or seen.append(made))
+        except Exception:
+            if seen:  # what was seeded before the failure, so a long run is not lost for nothing
+                print(f"FAILED after {time.perf_counter() - started:.1f} s: {seen[0].counts}")
+                print({k: round(v, 1) for k, v in seen[0].timings.items()})
+            raise
         total = time.perf_counter() - started
         lines = demo_activity.summary(session, history)
         if engine.dialect.name == "postgresql":
