@@ -6,7 +6,7 @@ from typing import Any
 from flask_smorest import Api as _Api
 from flask_smorest.pagination import PaginationMetadataSchema
 
-from server.errors import ErrorOut, handle_http_exception
+from server.errors import ErrorOut, catalogue, handle_http_exception
 
 
 class Api(_Api):
@@ -45,6 +45,7 @@ SPEC_OPTIONS: dict[str, Any] = {
     },
     "security": [{"bearerAuth": []}],
     "servers": [{"url": "/"}],
+    "x-error-codes": catalogue(),  # the machine codes of the error answers: {code: {status, message}}
 }
 
-PUBLIC = {"security": []}  # for @blp.doc(**PUBLIC) on endpoints that need no login
+PUBLIC: dict[str, Any] = {"security": []}  # for @blp.doc(**PUBLIC) on endpoints that need no login

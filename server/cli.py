@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 import click
@@ -50,7 +50,8 @@ def _session() -> Session:
 def serve(host: str, port: int) -> None:
     """Serve with the threaded development server (production: gunicorn, see README)."""
     from werkzeug.serving import run_simple
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the real app behind the proxy
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @main.group("db")

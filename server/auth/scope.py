@@ -7,7 +7,7 @@ Two questions, asked in this order for every request:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
@@ -73,6 +73,9 @@ GRANTABLE_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+_S = TypeVar("_S", bound=Select)  # a select keeps its own row type through the scope filter
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is asking: a plain value handed to services instead of the request."""
@@ -110,7 +113,7 @@ class Actor:
         ranges = [and_(path_column >= lo, path_column < hi) for lo, hi in map(subtree_range, self.area_paths)]
         return or_(*ranges)
 
-    def filter_by_area(self, stmt: Select[Any], area_id_column: Any) -> Select[Any]:
+    def filter_by_area(self, stmt: _S, area_id_column: Any) -> _S:
         """Limit a query of objects that carry an ``area_id`` to those inside the scope."""
         return stmt.join(Area, Area.id == area_id_column).where(self.area_clause(Area.path))
 

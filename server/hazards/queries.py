@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from server.auth.scope import Actor
 from server.common.records import ListFilters
 from server.errors import not_found
-from server.hazards.models import (STATUS_LABELS, SUPERVISION_LABELS, Hazard, HazardSupervision,
-                                   RectificationOrder)
+from server.hazards.models import STATUS_LABELS, SUPERVISION_LABELS, Hazard, HazardSupervision, RectificationOrder
 from server.org.models import Area, subtree_range
 from server.places.models import Place
 
@@ -59,8 +58,10 @@ def _area_range(session: Session, actor: Actor, area_id: int) -> tuple[str, str]
     return subtree_range(area.path)
 
 
-def _filtered(session: Session, actor: Actor, stmt: Select[Any], f: Filters, today: date,
-              escalation_days: int) -> Select[Any]:
+_S = TypeVar("_S", bound=Select)
+
+def _filtered(session: Session, actor: Actor, stmt: _S, f: Filters, today: date,
+              escalation_days: int) -> _S:
     """``stmt`` (a select from hazards) limited to the actor's scope and narrowed by the filters."""
     stmt = actor.filter_by_area(stmt, Hazard.area_id)
     if f.area_id is not None:

@@ -1,6 +1,8 @@
 """Alembic environment: the URL comes from the app's configuration (or an engine handed in by the caller)."""
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from server.config import Config
@@ -24,7 +26,7 @@ def run_migrations() -> None:
     engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -188,7 +188,7 @@ def record_publicity(session: Session, config: Config, actor: Actor, data: dict[
 def records_query(model: type, actor: Actor, *, day: date | None = None, user_id: int | None = None,
                   flagged: bool | None = None) -> Select[Any]:
     """Field records in scope; members see their own."""
-    stmt = actor.filter_by_area(select(model), model.area_id)  # type: ignore[attr-defined]
+    stmt: Select[Any] = actor.filter_by_area(select(model), model.area_id)  # type: ignore[attr-defined]
     if actor.role == "member":
         stmt = stmt.where(model.user_id == actor.user_id)  # type: ignore[attr-defined]
     if day is not None:

@@ -94,7 +94,7 @@ def _decode_csv(raw: IO[bytes]) -> Iterator[list[str]]:
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:
             encoding = "gb18030"
-    text = codecs.getreader(encoding)(raw, errors="strict")
+    text = codecs.getreader(encoding)(raw, "strict")
     try:
         yield from csv.reader(text)
     except (UnicodeDecodeError, csv.Error) as exc:
@@ -287,7 +287,7 @@ def _write_batch(session: Session, rows: list[_Row], seen: dict[str, int], repor
             session.execute(insert(Place), inserts)
         if updates:
             session.connection().execute(
-                update(Place.__table__).where(Place.__table__.c.id == bindparam("pid")), updates)
+                update(Place).where(Place.__table__.c.id == bindparam("pid")), updates)
     report.created += len(inserts)
     report.updated += len(updates)
 

@@ -42,7 +42,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, TypeGuard
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_RULE_FILE = HERE / "default_rule.json"
@@ -96,7 +96,7 @@ class RuleError(ValueError):
         self.fields = fields
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -148,7 +148,7 @@ def validate_rule(document: Any) -> dict[str, Any]:
         elif METRICS[name].kind == "rate" and cap > 1:
             err(f"metrics.{name}.cap", "比率指标的封顶值不能大于 1")
         if name not in errors and not any(k.startswith(f"metrics.{name}.") for k in errors):
-            clean[name] = {"weight": float(weight), "cap": float(cap)}
+            clean[name] = {"weight": float(weight or 0), "cap": float(cap or 0)}
     tie_break = document.get("tie_break", [])
     if not isinstance(tie_break, list) or not all(isinstance(t, str) for t in tie_break):
         err("tie_break", "应为指标名称的数组")

@@ -56,7 +56,7 @@ def fetch(key: str) -> Response:
     if download_name is not None:
         response.headers["Content-Disposition"] = content_disposition(download_name)
     try:
-        return response.make_conditional(request, accept_ranges=True, complete_length=info.size)
+        return response.make_conditional(request, accept_ranges=True, complete_length=info.size)  # type: ignore[return-value]  # werkzeug types it as its base class
     except RequestedRangeNotSatisfiable:
         handle.close()
         raise

@@ -14,8 +14,8 @@ from server.config import Config
 from server.errors import ApiError, not_found
 from server.hazards import queries as hazard_queries
 from server.org.models import Area
-from server.tipoffs.models import PUBLIC_CLOSED, SERVICE_CODES, Tipoff
 from server.tipoffs import privacy
+from server.tipoffs.models import PUBLIC_CLOSED, SERVICE_CODES, Tipoff
 
 if TYPE_CHECKING:
     from server.tipoffs.service import TipoffForm
@@ -103,8 +103,8 @@ def public_statuses(session: Session, tipoffs: Sequence[Tipoff]) -> dict[int, tu
         for t in session.scalars(select(Tipoff).where(Tipoff.id.in_(missing))):
             by_id[t.id] = t
             pending.append(t)
-    states = hazard_queries.public_statuses(session, [t.hazard_id or t.merged_into_hazard_id for t in by_id.values()
-                                               if t.hazard_id or t.merged_into_hazard_id])
+    states = hazard_queries.public_statuses(session, [h for t in by_id.values()
+                                               if (h := t.hazard_id or t.merged_into_hazard_id) is not None])
 
     def status_of(t: Tipoff, depth: int = 0) -> tuple[str, datetime]:
         if t.id in out:

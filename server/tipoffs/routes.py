@@ -2,7 +2,7 @@
 county admin; rewards and the tipster's contact need a county admin."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import g
 from flask_smorest import Blueprint
@@ -15,9 +15,27 @@ from server.tipoffs import public, service
 from server.tipoffs import rewards as tipoff_rewards
 from server.tipoffs.abuse import per_ip_limit, per_phone_limit, public_request, refuse_large_body, track_limit
 from server.tipoffs.models import CATEGORIES, PUBLIC_LABELS
-from server.tipoffs.schemas import (CategoryOut, ContactOut, ConvertIn, LedgerOut, LedgerQuery, MergeIn, PaidIn,
-                                    PublicAnswerIn, ReceiptOut, RevealIn, RewardIn, RewardOut, RouteIn, TipoffCreate,
-                                    TipoffOut, TipoffQuery, TipoffRejectIn, TrackOut)
+from server.tipoffs.schemas import (
+    CategoryOut,
+    ContactOut,
+    ConvertIn,
+    LedgerOut,
+    LedgerQuery,
+    MergeIn,
+    PaidIn,
+    PublicAnswerIn,
+    ReceiptOut,
+    RevealIn,
+    RewardIn,
+    RewardOut,
+    RouteIn,
+    TipoffCreate,
+    TipoffOut,
+    TipoffQuery,
+    TipoffRejectIn,
+    TrackOut,
+)
+from server.tipoffs.service import TipoffForm
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("tipoffs", __name__, url_prefix="/api/v1/tipoffs",
@@ -42,7 +60,7 @@ def submit(data: dict[str, Any]) -> Any:
     Limited per IP address and per phone number (429)."""
     refuse_large_body()
     public_request()
-    receipt = service.submit(db(), app_config(), data, channel="api", now=clock_now())
+    receipt = service.submit(db(), app_config(), cast(TipoffForm, data), channel="api", now=clock_now())
     body = {"tracking_code": receipt.tracking_code, "status": "received", "status_label": PUBLIC_LABELS["received"],
             "message": "举报已收到。请保存查询码, 凭查询码查询办理进度。"}
     return body, 201 if receipt.created else 200

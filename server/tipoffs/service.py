@@ -201,8 +201,9 @@ def tipster_counts(session: Session, tipoffs: Sequence[Tipoff]) -> dict[str, int
     hashes = {t.phone_hash for t in tipoffs if t.phone_hash}
     if not hashes:
         return {}
-    return dict(session.execute(select(Tipoff.phone_hash, func.count(Tipoff.id))
-                                .where(Tipoff.phone_hash.in_(hashes)).group_by(Tipoff.phone_hash)).all())
+    rows = session.execute(select(Tipoff.phone_hash, func.count(Tipoff.id))
+                           .where(Tipoff.phone_hash.in_(hashes)).group_by(Tipoff.phone_hash)).all()
+    return {h: n for h, n in rows if h is not None}
 
 
 def annotate(session: Session, tipoffs: Sequence[Tipoff]) -> list[Tipoff]:

@@ -169,7 +169,7 @@ def static_file(build: str, path: str) -> Response:
     else:  # a page of an older release: answer today's file, but let nobody keep it under the old name
         response.headers["Cache-Control"] = "no-cache"
     response.set_etag(hashlib.sha256(data).hexdigest()[:16] + ("-gz" if gzip_ok else ""))
-    return response.make_conditional(request)
+    return response.make_conditional(request)  # type: ignore[return-value]  # werkzeug types it as its base class
 
 
 @blp.get("/report")

@@ -77,7 +77,8 @@ def _at(day: date, hour: float) -> datetime:
 
 class _Writer:
     def __init__(self, session: Session, made: Made):
-        self.session, self.made, self.pending = session, made, {}
+        self.session, self.made = session, made
+        self.pending: dict[Any, Any] = {}
 
     def add(self, target: Any, name: str, row: dict[str, Any]) -> None:
         rows = self.pending.setdefault(name, (target, []))[1]
