@@ -13,8 +13,7 @@ from server.audit import service as audit
 from server.common.timeutil import Clock, system_clock
 from server.config import Config
 from server.db import make_engine, make_sessionmaker
-from server.errors import (ApiError, handle_api_error, handle_http_exception, handle_recursion_error,
-                           handle_unexpected)
+from server.errors import ApiError, handle_api_error, handle_http_exception, handle_recursion_error, handle_unexpected
 from server.ratelimit import limiter
 from server.storage import ObjectStore, make_store
 

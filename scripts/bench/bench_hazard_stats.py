@@ -15,7 +15,8 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from gen_scale import seed  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from gen_scale import seed  # noqa: E402
 from server.auth.models import User, UserArea  # noqa: E402
 from server.auth.scope import SYSTEM  # noqa: E402
 from server.common.timeutil import LOCAL_TZ  # noqa: E402

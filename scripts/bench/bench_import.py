@@ -11,10 +11,10 @@ import os
 import re
 import resource
 import subprocess
-from collections import Counter
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -98,7 +98,7 @@ def measure(url: str) -> dict:
             conn.execute(text("DELETE FROM ranking_entries"))
             conn.execute(text("DELETE FROM ranking_runs"))
 
-    for i in range(REPEAT):
+    for _i in range(REPEAT):
         fresh()
         with sessions() as session:
             set_context(session, CLI)

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from cryptography.fernet import Fernet  # noqa: E402
-
 from gen_scale import seed  # noqa: E402
+
 from server.config import Config  # noqa: E402
 from server.db import make_engine, make_sessionmaker  # noqa: E402
 from server.org import service as org  # noqa: E402

@@ -17,6 +17,16 @@ ensure_postgis() {
   fi
 }
 
+# ensure_browser: Debian's chromium and a CJK font for the field client's browser tests (tests/webapp), and the
+# playwright driver in .venv (never `playwright install`: the tests launch /usr/bin/chromium).
+ensure_browser() {
+  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then
+    echo "chromium or a CJK font missing; installing Debian's chromium fonts-wqy-microhei" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+  fi
+  .venv/bin/python -c "import playwright" 2>/dev/null || .venv/bin/pip install -q "playwright>=1.45"
+}
+
 # start_postgres DIR -> PG_URL, PG_STOP, PG_START.  Debian's PostgreSQL 15; initdb refuses root, so root runs it as postgres.
 start_postgres() {
   local dir=$1

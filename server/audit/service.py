@@ -18,7 +18,6 @@ from server.auth.scope import Actor
 from server.db import CLI, AuditContext, audit_context, set_context, utcnow
 from server.org.models import Area
 
-
 __all__ = ["CLI", "AuditContext", "set_context", "install", "record"]  # the context lives in server/db.py
 
 

@@ -25,7 +25,7 @@ def _user_id() -> int:
         # a signed link (a printable page or an export opened in a browser): exactly this URL, as its user
         user_id = links.verify(app_config(), request.path, request.args.items(multi=True), clock_now())
         # the view's query schema sees the query the link was made for, not the signature's parameters
-        request.args = ImmutableMultiDict(  # type: ignore[misc]
+        request.args = ImmutableMultiDict(
             [(k, v) for k, v in request.args.items(multi=True) if k not in links.PARAMS])
         return user_id
     scheme, _, token = header.partition(" ")

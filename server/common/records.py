@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from server.common.timeutil import local_day
 from server.config import Config
-from server.errors import ApiError, conflict
+from server.errors import conflict, error
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Mapped
@@ -106,7 +106,7 @@ def _add(session: Session, build: Callable[[], T]) -> T:
 
 def _owned(record: Any, user_id: int | None, owner: str | None) -> Any:
     if owner is not None and getattr(record, owner) != user_id:
-        raise ApiError(409, "client_uuid_conflict", "该 client_uuid 已被其他用户使用")
+        raise error("client_uuid_conflict", message="该 client_uuid 已被其他用户使用")
     return record
 
 

@@ -4,21 +4,19 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, ClassVar
 
-from flask import g, redirect, request
+from flask import redirect, request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
-from server.audit.service import AuditContext, set_context
 from server.auth.guard import current_actor, login_required, optional_actor
-from server.common.geo import to_wgs84
-from server.errors import ApiError
 from server.evidence import service
 from server.evidence.schemas import PhotoOut, PhotoUpload
 from server.ops import metrics
 from server.ratelimit import limiter
-from server.web import app_config, clock_now, db, store
+from server.web import app_config, clock_now, db, limit_body, public_request, store
+
 
 class _MultipartParser(FlaskParser):
     """Reads a multipart body's fields and files as one schema, so the OpenAPI document describes the whole body
@@ -42,12 +40,9 @@ _FORM_OVERHEAD = 64 * 1024
 
 
 def _refuse_oversized_body() -> None:
-    """413 from the Content-Length alone: a too-large photo is never read into memory.  Without a length
-    (chunked), werkzeug stops reading at the same limit."""
-    limit = app_config().photo_max_bytes + _FORM_OVERHEAD
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "payload_too_large", f"照片过大, 最大 {app_config().photo_max_bytes // (1024 * 1024)} MB")
-    request.max_content_length = limit
+    """A too-large photo is never read into memory."""
+    limit_body(app_config().photo_max_bytes + _FORM_OVERHEAD,
+               f"照片过大, 最大 {app_config().photo_max_bytes // (1024 * 1024)} MB")
 
 
 def _photo_sized(view: Any) -> Any:
@@ -82,17 +77,16 @@ def upload(form: dict[str, Any]) -> Any:
     actor = optional_actor()
     if actor is not None:
         actor.require("photo:upload")
-    else:  # a tipster's photo: their address is written neither in the audit log nor in the request log (举报人保密)
-        g.conceal_ip = True
-        set_context(db(), AuditContext(None, "public", None, g.get("request_id")))
+    else:  # a tipster's photo
+        public_request()
     claimed = None
     if form.get("lat") is not None and form.get("lng") is not None:
-        claimed = to_wgs84(form["lat"], form["lng"], form["coord_system"])
+        claimed = (form["lat"], form["lng"])
     data = form["file"].read()
     result = service.upload(
         db(), app_config(), store(), actor, client_uuid=str(form["client_uuid"]), purpose=form["purpose"],
-        data=data, claimed_time=form.get("claimed_time"), claimed=claimed, place_id=form.get("place_id"),
-        member_name=actor.display_name if actor else "群众举报", now=clock_now())
+        data=data, claimed_time=form.get("claimed_time"), claimed=claimed, coord_system=form["coord_system"],
+        place_id=form.get("place_id"), member_name=actor.display_name if actor else "群众举报", now=clock_now())
     if result.created:
         metrics.photo_stored(form["purpose"], len(data))
     return _with_urls(result.photo), 201 if result.created else 200

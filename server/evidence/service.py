@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Iterable
 
-import media
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import media
 from server.auth.scope import Actor
-from server.common.geo import distance_m
+from server.common.geo import distance_m, to_wgs84
 from server.common.records import create_once, find_once
 from server.config import Config
 from server.errors import ApiError, invalid, not_found
@@ -99,8 +99,11 @@ def _fraud_flags(session: Session, config: Config, *, uploader_id: int | None, f
 
 def upload(session: Session, config: Config, store: ObjectStore, actor: Actor | None, *, client_uuid: str,
            purpose: str, data: bytes, claimed_time: datetime | None, claimed: tuple[float, float] | None,
-           place_id: int | None, member_name: str, now: datetime) -> Upload:
-    """Store one photo; idempotent on the client UUID.  ``actor`` is None for the public's tip-off photos."""
+           place_id: int | None, member_name: str, now: datetime, coord_system: str = "wgs84") -> Upload:
+    """Store one photo; idempotent on the client UUID.  ``actor`` is None for the public's tip-off photos.  The
+    claimed point is in ``coord_system`` (WeChat gives gcj02) and stored in WGS-84."""
+    if claimed is not None:
+        claimed = to_wgs84(claimed[0], claimed[1], coord_system)
     if purpose not in PURPOSES:
         raise invalid("purpose", "用途无效")
     if actor is None and purpose != "tipoff":

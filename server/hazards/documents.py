@@ -9,11 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.auth.scope import Actor
-from server.common.xlsx import Book
 from server.common.vocab import SECTORS
+from server.common.xlsx import Book
 from server.errors import ApiError, not_found
-from server.hazards.models import (LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS, SUPERVISION_LABELS, Hazard,
-                                   HazardSupervision)
+from server.hazards.models import (
+    LEVEL_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    SUPERVISION_LABELS,
+    Hazard,
+    HazardSupervision,
+)
 from server.hazards.queries import Filters, _filtered
 from server.hazards.service import get_hazard
 from server.org.models import Area, township_id_of, township_of

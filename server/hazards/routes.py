@@ -10,10 +10,26 @@ from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
 from server.common.timeutil import local_day
 from server.common.xlsx import BINARY, XLSX, file_response, xlsx_response
-from server.hazards import documents, queries, service, stats as hazard_stats
-from server.hazards.schemas import (CloseIn, CorrectIn, HazardCreate, HazardDetail, HazardOut, HazardQuery, OrderIn,
-                                    OrderPageQuery, RecheckIn, RectifyIn, RejectIn, StatsQuery, StatsRow,
-                                    SupervisedOut, SupervisedQuery, SupervisionIn)
+from server.hazards import documents, queries, service
+from server.hazards import stats as hazard_stats
+from server.hazards.schemas import (
+    CloseIn,
+    CorrectIn,
+    HazardCreate,
+    HazardDetail,
+    HazardOut,
+    HazardQuery,
+    OrderIn,
+    OrderPageQuery,
+    RecheckIn,
+    RectifyIn,
+    RejectIn,
+    StatsQuery,
+    StatsRow,
+    SupervisedOut,
+    SupervisedQuery,
+    SupervisionIn,
+)
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1/hazards",

@@ -5,8 +5,16 @@ import marshmallow as ma
 
 from server.common.schemas import In, Int, LocationIn, Out, QueryInt
 from server.common.vocab import SECTORS
-from server.hazards.models import (LEVEL_LABELS, LEVELS, SOURCE_LABELS, SOURCES, STATUS_LABELS, STATUSES,
-                                   SUPERVISION_LABELS, SUPERVISION_LEVELS)
+from server.hazards.models import (
+    LEVEL_LABELS,
+    LEVELS,
+    SOURCE_LABELS,
+    SOURCES,
+    STATUS_LABELS,
+    STATUSES,
+    SUPERVISION_LABELS,
+    SUPERVISION_LEVELS,
+)
 from server.hazards.models import allowed_actions as _allowed
 from server.org.models import township_of
 

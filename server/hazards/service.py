@@ -39,10 +39,19 @@ from server.common.records import Created, create_once, flush_or_conflict
 from server.common.timeutil import local_day
 from server.common.vocab import SECTORS
 from server.dispatch import service as dispatch
-from server.errors import ApiError, conflict, invalid, not_found
+from server.errors import ApiError, conflict, error, invalid, not_found
 from server.evidence import service as evidence
-from server.hazards.models import (LEVEL_LABELS, OPEN_STATUSES, STATUS_LABELS, STEPS, Hazard, HazardEvent,
-                                   HazardSupervision, RectificationOrder, allowed_actions)
+from server.hazards.models import (
+    LEVEL_LABELS,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    STEPS,
+    Hazard,
+    HazardEvent,
+    HazardSupervision,
+    RectificationOrder,
+    allowed_actions,
+)
 from server.org.models import Area, township_of
 from server.org.spatial import spatial
 from server.places import service as places
@@ -110,7 +119,7 @@ def _member_checks(data: dict[str, Any]) -> None:
     if data.get("place_id") is None and not data.get("sector"):
         problems["sector"] = ["未选择企业(场所)时请选择行业领域"]
     if problems:
-        raise ApiError(422, "validation_error", "请求参数校验失败", {"fields": problems})
+        raise error("validation_error", {"fields": problems})
 
 
 def create_hazard(session: Session, actor: Actor, data: dict[str, Any], now: datetime,
@@ -211,7 +220,7 @@ def _load_for(session: Session, actor: Actor, hazard_id: int, action: str,
         done = session.scalar(select(HazardEvent).where(HazardEvent.client_uuid == client_uuid))
         if done is not None:
             if done.hazard_id != hazard.id or done.actor_id != actor.user_id or done.action != action:
-                raise ApiError(409, "client_uuid_conflict", "该 client_uuid 已用于其他操作")
+                raise error("client_uuid_conflict")
             return hazard, True
     actor.require(STEPS[action].permission if action in STEPS else f"hazard:{action}")
     return hazard, False
@@ -359,11 +368,11 @@ def rectify(session: Session, actor: Actor, hazard_id: int, *, photo_ids: Sequen
 def close_refusal(hazard: Hazard, actor: Actor) -> ApiError | None:
     """Why ``actor`` may not close (销号) this hazard, or None."""
     if hazard.level == "major" and actor.role == "member":
-        return ApiError(403, "major_hazard_needs_admin", "重大事故隐患须由乡镇(街道)、县级管理人员或执法人员销号")
+        return error("major_hazard_needs_admin")
     if hazard.supervision is not None and actor.role != "county_admin":
-        return ApiError(403, "supervision_sign_off_required", "挂牌督办的重大事故隐患须经县级管理员签字销号")
+        return error("supervision_sign_off_required")
     if not actor.can("hazard:close"):
-        return ApiError(403, "forbidden", "当前角色无权执行此操作")
+        return error("forbidden")
     return None
 
 
@@ -390,7 +399,7 @@ def recheck(session: Session, actor: Actor, hazard_id: int, *, result: str, note
             raise invalid("deadline", "整改期限不能早于今天")
     _check_status(hazard, "recheck")
     if hazard.rectified_by_id == actor.user_id:
-        raise ApiError(403, "recheck_by_rectifier", "记录整改的人员不能复查自己记录的整改")
+        raise error("recheck_by_rectifier")
     evidence.attach(session, actor, photo_ids, record=f"hazards:{hazard.id}:recheck", kind="recheck")
     data: dict[str, Any] = {"result": result, "photo_ids": list(photo_ids), **({"note": note} if note else {})}
     previous = hazard.current_order
@@ -454,11 +463,11 @@ def supervise(session: Session, actor: Actor, hazard_id: int, *, level: str, tar
     if target_date < today:
         raise invalid("target_date", "督办整改期限不能早于今天")
     if hazard.level != "major":
-        raise conflict("hazard_not_major", "只有重大事故隐患才能挂牌督办")
+        raise error("hazard_not_major")
     if hazard.status not in OPEN_STATUSES:
-        raise conflict("hazard_finished", "已销号或不予认定的隐患不能挂牌督办", {"status": hazard.status})
+        raise error("hazard_finished", {"status": hazard.status})
     if hazard.supervision is not None:
-        raise conflict("hazard_already_supervised", "该隐患已挂牌督办")
+        raise error("hazard_already_supervised")
     status = _advance(session, hazard, hazard.status, now)  # the version guards against a concurrent step
     hazard.supervision = HazardSupervision(area_id=hazard.area_id, level=level, target_date=target_date,
                                            supervisor=supervisor, note=note, listed_by_id=actor.user_id,

@@ -13,6 +13,7 @@ from server.hazards.models import OPEN_STATUSES, Hazard
 from server.hazards.queries import overdue_clause
 from server.org.models import Area, subtree_range
 
+
 def _one(value: Any) -> Any:
     return func.coalesce(func.sum(case((value, 1), else_=0)), 0)
 

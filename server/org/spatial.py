@@ -87,11 +87,13 @@ def _point(lat: Any, lng: Any) -> Any:
 
 
 _pt = _point(bindparam("lat", type_=Float), bindparam("lng", type_=Float))
+# "ORDER BY id + 0": the lowest id among the hits, without letting the planner walk the primary key in order and
+# test every grid until one contains the point (it would, at LIMIT 1); the GiST index finds the few candidates.
 _GRID_AT = (select(shapes.c.id).where(shapes.c.level == "grid", gf.ST_Intersects(shapes.c.geom, _pt))
-            .order_by(shapes.c.id).limit(1))
+            .order_by(shapes.c.id + 0).limit(1))
 _ENCLOSING = (select(shapes.c.id).where(shapes.c.level.in_(("township", "county")),
                                         gf.ST_Intersects(shapes.c.geom, _pt))
-              .order_by(case((shapes.c.level == "township", 0), else_=1), shapes.c.id).limit(1))
+              .order_by(case((shapes.c.level == "township", 0), else_=1), shapes.c.id + 0).limit(1))
 _closest = gf.ST_ClosestPoint(shapes.c.geom, _pt)
 _DISTANCES = (select(shapes.c.id, gf.ST_Intersects(shapes.c.geom, _pt), func.ST_X(_closest), func.ST_Y(_closest))
               .where(shapes.c.id.in_(bindparam("ids", expanding=True)), shapes.c.geom.is_not(None)))
@@ -101,7 +103,7 @@ _NEAR = (select(shapes.c.id, gf.ST_Intersects(shapes.c.geom, _pt), func.ST_X(_cl
                                                       bindparam("dlat", type_=Float)))))
 _GRIDS_AT = text("""
     SELECT p.i, (SELECT a.id FROM areas a WHERE a.level = 'grid'
-                 AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326)) ORDER BY a.id LIMIT 1)
+                 AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326)) ORDER BY a.id + 0 LIMIT 1)
     FROM unnest(CAST(:lngs AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lng, lat, i)""")
 
 

@@ -9,12 +9,21 @@ from flask_smorest import Blueprint
 from server.auth.guard import current_actor, login_required
 from server.common.records import created_or_found
 from server.common.schemas import page_of
-
 from server.hazards import queries as hazards
 from server.patrol import service
 from server.patrol.models import CheckIn, PublicityVisit, Visit
-from server.patrol.schemas import (CheckInCreate, CheckInOut, CoverageOut, CoverageQuery, HazardBrief,
-                                   PublicityCreate, PublicityOut, RecordQuery, VisitCreate, VisitOut)
+from server.patrol.schemas import (
+    CheckInCreate,
+    CheckInOut,
+    CoverageOut,
+    CoverageQuery,
+    HazardBrief,
+    PublicityCreate,
+    PublicityOut,
+    RecordQuery,
+    VisitCreate,
+    VisitOut,
+)
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("patrol", __name__, url_prefix="/api/v1", description="五个一: 进岗打卡、巡查、宣传与离线同步")

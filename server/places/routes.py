@@ -9,8 +9,16 @@ from flask_smorest import Blueprint
 from server.auth.guard import current_actor, login_required
 from server.common.schemas import page_of
 from server.places import importer, service
-from server.places.schemas import (ImportFile, ImportQuery, ImportReportOut, PlaceCreate, PlaceListItem, PlaceOut,
-                                   PlaceQuery, PlaceUpdate)
+from server.places.schemas import (
+    ImportFile,
+    ImportQuery,
+    ImportReportOut,
+    PlaceCreate,
+    PlaceListItem,
+    PlaceOut,
+    PlaceQuery,
+    PlaceUpdate,
+)
 from server.web import clock_now, db
 
 blp = Blueprint("places", __name__, url_prefix="/api/v1/places", description="企业/场所 (一企一档)")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from server.common.fields import mask_phone
 from server.common.schemas import In, Int, LocationIn, Out, QueryInt
 from server.common.vocab import RISK_COLOURS, RISK_LEVELS, SECTORS
 from server.org.schemas import AreaBrief
-from server.common.fields import mask_phone
 
 
 class PlaceCreate(In):

@@ -16,6 +16,7 @@ from server.ranking.models import RankingEntry, RankingRun
 from server.ranking.rules import METRICS
 from server.ranking.service import month_of
 
+
 def townships_in_scope(actor: Actor) -> set[int] | None:
     """The townships whose boards the actor reads: None for the whole county; a member's, an inspector's or a
     township admin's own township(s) otherwise."""

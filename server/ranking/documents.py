@@ -8,6 +8,7 @@ from server.ranking import rules
 from server.ranking.models import RankingEntry, RankingRun
 from server.ranking.rules import METRICS
 
+
 def raw_text(metric: str, m: dict[str, Any]) -> Any:
     """A metric's raw value as every sheet writes it: rates as a percentage (with num/den where a member's),
     counts as numbers, nothing to measure as 不适用."""

@@ -20,6 +20,7 @@ from server.places.models import Place
 from server.ranking.rules import Figures
 from server.reports.models import DailyReport
 
+
 @dataclass
 class MemberInfo:
     user_id: int

@@ -12,9 +12,19 @@ from server.common.timeutil import local_day
 from server.common.xlsx import BINARY, XLSX, file_response, xlsx_response
 from server.ranking import boards, documents, rules, service
 from server.ranking import poster as posters
-from server.ranking.schemas import (RankingBoardQuery, RankingEntryOut, RankingExportQuery, RankingMeOut,
-                                    RankingMonthOut, RankingPosterQuery, RankingPublishIn, RankingRevisionQuery,
-                                    RankingRuleIn, RankingRuleOut, RankingRunOut)
+from server.ranking.schemas import (
+    RankingBoardQuery,
+    RankingEntryOut,
+    RankingExportQuery,
+    RankingMeOut,
+    RankingMonthOut,
+    RankingPosterQuery,
+    RankingPublishIn,
+    RankingRevisionQuery,
+    RankingRuleIn,
+    RankingRuleOut,
+    RankingRunOut,
+)
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("rankings", __name__, url_prefix="/api/v1/rankings",

@@ -39,7 +39,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError, conflict, invalid
+from server.errors import conflict, error, invalid
 from server.org.models import Area
 from server.ranking import rules
 from server.ranking.figures import MemberInfo, active, read_figures
@@ -76,7 +76,7 @@ def _store_rule(session: Session, document: dict[str, Any], created_by: str, not
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise conflict("rule_version_conflict", "规则版本冲突, 请重试")
+        raise error("rule_version_conflict")
     return rule
 
 
@@ -93,7 +93,7 @@ def add_rule(session: Session, document: Any, created_by: str, note: str | None 
     try:
         clean = rules.validate_rule(document)
     except RuleError as exc:
-        raise ApiError(422, "rule_invalid", "排名规则无效", {"fields": exc.fields})
+        raise error("rule_invalid", {"fields": exc.fields})
     current_rule(session)  # the default is version 1, whatever comes after it
     return _store_rule(session, clean, created_by, note)
 
@@ -226,6 +226,7 @@ def _insert_entries(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(RankingEntry), rows)
         return
     driver = session.connection().connection.driver_connection
+    assert driver is not None  # a live psycopg connection: COPY goes through it
     with driver.cursor() as cur, cur.copy(f"COPY ranking_entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([rules.canonical_json(row[c]) if c == "metrics" else row[c] for c in ENTRY_COLUMNS])

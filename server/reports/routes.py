@@ -11,8 +11,17 @@ from server.common.schemas import page_of
 from server.common.timeutil import local_day
 from server.common.xlsx import BINARY, XLSX, xlsx_response
 from server.reports import service
-from server.reports.schemas import (BulletinOut, BulletinPreviewQuery, BulletinPublish, BulletinQuery, DraftOut,
-                                    DraftQuery, ReportOut, ReportQuery, ReportSubmit)
+from server.reports.schemas import (
+    BulletinOut,
+    BulletinPreviewQuery,
+    BulletinPublish,
+    BulletinQuery,
+    DraftOut,
+    DraftQuery,
+    ReportOut,
+    ReportQuery,
+    ReportSubmit,
+)
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="每日一报告与每日一通报")

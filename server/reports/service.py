@@ -14,7 +14,7 @@ from server.common.timeutil import day_bounds_utc, local_day, local_text
 from server.common.xlsx import Book
 from server.config import Config
 from server.dispatch.models import Task, TaskAssignment
-from server.errors import ApiError, conflict, invalid, not_found
+from server.errors import ApiError, error, invalid, not_found
 from server.hazards import queries as hazard_queries
 from server.hazards.models import Hazard
 from server.org.models import Area, subtree_range
@@ -68,7 +68,7 @@ def submit(session: Session, actor: Actor, data: dict[str, Any], now: datetime) 
     today = local_day(now)
     _check_day(day, today)
     if not actor.area_ids:
-        raise ApiError(403, "forbidden", "没有分配网格")
+        raise error("forbidden", message="没有分配网格")
     _, deadline = day_bounds_utc(day)
     client_uuid = str(data["client_uuid"])
     existing = session.scalar(select(DailyReport).where(DailyReport.user_id == actor.user_id, DailyReport.day == day))
@@ -76,7 +76,7 @@ def submit(session: Session, actor: Actor, data: dict[str, Any], now: datetime) 
         if any(h.get("client_uuid") == client_uuid for h in existing.history or []):
             return Created(existing, False)  # a retry of a submission that was replaced since
         if now >= deadline:
-            raise conflict("report_closed", "该日报已提交且已过当天截止时间, 不能再修改")
+            raise error("report_closed")
         replaced = {"client_uuid": existing.client_uuid, "notes": existing.notes,
                     "nothing_found": existing.nothing_found, "submitted_at": existing.submitted_at.isoformat()}
         existing.history = [*(existing.history or []), replaced]
@@ -226,7 +226,7 @@ def publish_one(session: Session, actor: Actor, township_id: int, day: date, tod
     township = _township(session, actor, township_id)
     _check_ended(day, today)
     if session.scalar(select(Bulletin.id).where(Bulletin.area_id == township.id, Bulletin.day == day)):
-        raise conflict("bulletin_published", "该日通报已发布, 已发布的通报不能修改")
+        raise error("bulletin_published")
     bulletin = Bulletin(area_id=township.id, day=day,
                         content=compute_bulletin(session, township, day, escalation_days),
                         published_by=actor.username, published_at=now)

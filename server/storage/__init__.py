@@ -5,8 +5,14 @@ from pathlib import Path
 
 from server.common.timeutil import Clock, system_clock
 from server.config import Config
-from server.storage.base import (ObjectInfo, ObjectNotFound, ObjectStore, ObjectStoreError, ObjectStoreUnavailable,
-                                 check_key)
+from server.storage.base import (
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    ObjectStoreError,
+    ObjectStoreUnavailable,
+    check_key,
+)
 from server.storage.local import LocalObjectStore, SignedUrlRefused
 from server.storage.s3 import S3ObjectStore
 

@@ -25,9 +25,19 @@ from typing import BinaryIO, Iterator
 from urllib.parse import quote, urlencode
 
 from server.common.timeutil import Clock, system_clock
-from server.storage.base import (ObjectInfo, ObjectNotFound, ObjectStore, ObjectStoreError,
-                                 ObjectStoreUnavailable, UploadReader, check_cutoff, check_expires, check_key,
-                                 check_prefix, source_errors)
+from server.storage.base import (
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    ObjectStoreError,
+    ObjectStoreUnavailable,
+    UploadReader,
+    check_cutoff,
+    check_expires,
+    check_key,
+    check_prefix,
+    source_errors,
+)
 
 _CHUNK = 1024 * 1024
 _META_DIR = "~meta"

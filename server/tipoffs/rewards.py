@@ -15,7 +15,7 @@ from server.auth.scope import Actor
 from server.common.timeutil import local_day
 from server.common.xlsx import Book
 from server.config import Config
-from server.errors import conflict, invalid
+from server.errors import error, invalid
 from server.hazards import queries as hazard_queries
 from server.org.models import Area
 from server.tipoffs.models import CATEGORIES, Tipoff, TipoffReward
@@ -31,9 +31,9 @@ def reveal_phone(session: Session, config: Config, actor: Actor, tipoff_id: int,
     tipoff = get_tipoff(session, actor, tipoff_id)
     reward = session.scalar(select(TipoffReward).where(TipoffReward.tipoff_id == tipoff.id))
     if reward is None or reward.decision != "approved":
-        raise conflict("reward_not_approved", "只有已批准奖励的举报才能查看举报人联系方式")
+        raise error("reward_not_approved")
     if tipoff.phone_cipher is None and tipoff.name_cipher is None:
-        raise conflict("no_contact", "举报人未留联系方式 (匿名举报)")
+        raise error("no_contact")
     shown = {"phone": decrypt(config, tipoff.phone_cipher) if tipoff.phone_cipher else None,
              "name": decrypt(config, tipoff.name_cipher) if tipoff.name_cipher else None}
     audit.record(session, "tipoffs.reveal_phone", "tipoffs", tipoff.id, area_id=tipoff.area_id,
@@ -67,9 +67,9 @@ def decide_reward(session: Session, actor: Actor, tipoff_id: int, *, decision: s
     actor.require("tipoff:reward")
     tipoff = get_tipoff(session, actor, tipoff_id)
     if not is_verified(session, tipoff):
-        raise conflict("tipoff_not_verified", "只有经核实的举报 (已转为隐患且未被认定为非隐患) 才能给予奖励")
+        raise error("tipoff_not_verified")
     if session.scalar(select(TipoffReward.id).where(TipoffReward.tipoff_id == tipoff.id)) is not None:
-        raise conflict("reward_already_decided", "该举报的奖励已作出决定")
+        raise error("reward_already_decided")
     amount_fen = None
     if decision == "approved":
         if amount is None:
@@ -94,9 +94,9 @@ def mark_paid(session: Session, actor: Actor, tipoff_id: int, *, paid_on: date, 
     tipoff = get_tipoff(session, actor, tipoff_id)
     reward = session.scalar(select(TipoffReward).where(TipoffReward.tipoff_id == tipoff.id))
     if reward is None or reward.decision != "approved":
-        raise conflict("reward_not_approved", "该举报没有已批准的奖励")
+        raise error("reward_not_approved", message="该举报没有已批准的奖励")
     if reward.paid_on is not None:
-        raise conflict("reward_already_paid", "该奖励已发放")
+        raise error("reward_already_paid")
     if paid_on > local_day(now):
         raise invalid("paid_on", "发放日期不能晚于今天")
     if paid_on < reward.decided_day:

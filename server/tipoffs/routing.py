@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError
+from server.errors import error
 from server.org import service as org
 from server.org.index import grid_index
+
 
 @dataclass(frozen=True)
 class Route:
@@ -34,7 +35,7 @@ def county_queue(session: Session) -> Route:
     """The county's triage queue, for a tip-off with an address and no point."""
     county = next(iter(org.counties(session)), None)
     if county is None:
-        raise ApiError(503, "no_county", "系统尚未设置县级区域, 暂不能受理举报")
+        raise error("no_county")
     return Route(county.id, None, None)
 
 

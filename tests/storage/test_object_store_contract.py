@@ -19,8 +19,16 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from server.config import Config
-from server.storage import (LocalObjectStore, ObjectNotFound, ObjectStore, ObjectStoreError, ObjectStoreUnavailable,
-                            S3ObjectStore, SignedUrlRefused, make_store)
+from server.storage import (
+    LocalObjectStore,
+    ObjectNotFound,
+    ObjectStore,
+    ObjectStoreError,
+    ObjectStoreUnavailable,
+    S3ObjectStore,
+    SignedUrlRefused,
+    make_store,
+)
 from tests.storage.helpers import Fetch, S3Settings, http_get, tampered
 
 MB = 1024 * 1024

@@ -4,8 +4,6 @@ a 390×844 phone context with geolocation granted at the test world's place P1 (
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -16,8 +14,10 @@ import pytest
 
 from server.app import create_app
 from server.storage import S3ObjectStore
+from server.webapp.testing import CHROMIUM as DEFAULT_CHROMIUM
+from server.webapp.testing import launch_chromium, serve_in_thread
 
-CHROMIUM = os.environ.get("GRIDPATROL_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("GRIDPATROL_TEST_CHROMIUM", DEFAULT_CHROMIUM)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 P1 = {"latitude": 29.2, "longitude": 120.05, "accuracy": 12}
 REQUIRE_SERVERS = os.environ.get("GRIDPATROL_REQUIRE_SERVERS") == "1"
@@ -56,9 +56,7 @@ def browser() -> Iterator[Any]:
         pytest.skip("no chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"])
+        b = launch_chromium(p, CHROMIUM)
         yield b
         b.close()
 
@@ -79,35 +77,22 @@ def webapp_bucket() -> Iterator[tuple[str, str, str, str] | None]:
     store.client.remove_bucket(name)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(config: Any, engine: Any, world: Any, checklists_loaded: None,
          webapp_bucket: tuple[str, str, str, str] | None) -> Iterator[Live]:
-    from werkzeug.serving import make_server
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     clock = OffsetClock()
-    cfg = replace(config, public_url=url)
     store = None
+    cfg = config
     if webapp_bucket:
         endpoint, access, secret, bucket = webapp_bucket
         store = S3ObjectStore(endpoint, access, secret, bucket)
         cfg = replace(cfg, store="s3")
-    app = create_app(cfg, clock=clock, engine=engine, store=store)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+
+    def make(url: str) -> Any:
+        return create_app(replace(cfg, public_url=url), clock=clock, engine=engine, store=store)
+
+    with serve_in_thread(make) as (url, app):
         yield Live(url, app, clock, app.extensions["gridpatrol.store"], world)
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ export function subscribe(fn) { subscribers.add(fn); fn(snapshot()); return () =
 function notify() {
   const s = snapshot();
   document.body.dataset.outboxWaiting = String(s.waiting);   // readable by anything on the page (and by tests)
+  document.body.dataset.outboxNeedsAction = String(s.needsAction);
   subscribers.forEach((fn) => fn(s));
 }
 

@@ -26,8 +26,13 @@ export function useLoad(path) {
   useEffect(() => {
     if (!path) { setState({ loading: false }); return undefined; }
     let alive = true;
+    let fresh = false;
     setState((s) => Object.assign({}, s, { loading: true }));
-    load(path).then((r) => alive && setState({ data: r.data, offline: r.offline, savedAt: r.savedAt, loading: false }),
+    // the last answer kept on the phone shows at once (a weak link takes seconds), the network's replaces it
+    store.getCache(cacheKey(path)).then((hit) => {
+      if (alive && hit && !fresh) setState({ data: hit.value, loading: true, savedAt: hit.savedAt, stale: true });
+    }, () => {});
+    load(path).then((r) => { fresh = true; return r; }, (e) => { fresh = true; throw e; }).then((r) => alive && setState({ data: r.data, offline: r.offline, savedAt: r.savedAt, loading: false }),
       (e) => alive && setState({ error: api.explain(e), loading: false, status: e.status }));
     return () => { alive = false; };
   }, [path, n]);
