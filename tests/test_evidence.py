@@ -267,7 +267,10 @@ def test_review_queue_flagged_first_decisions_audited_and_reasons_shown(client, 
     assert client.post(f"/api/v1/reviews/checkin/{flagged['id']}", headers=w.headers("town2"),
                        json={"decision": "approve"}).status_code == 404
     # bulk approve leaves the flagged one for a person
-    assert client.post("/api/v1/reviews/bulk-approve", headers=w.headers("town1"), json={}).get_json() == {"approved": 1}
+    # and approves only what it names: an empty body is refused, not "everything"
+    assert client.post("/api/v1/reviews/bulk-approve", headers=w.headers("town1"), json={}).status_code == 422
+    both = {"type": "checkin", "ids": [flagged["id"], clean["id"]]}
+    assert client.post("/api/v1/reviews/bulk-approve", headers=w.headers("town1"), json=both).get_json() == {"approved": 1}
     no_reason = client.post(f"/api/v1/reviews/checkin/{flagged['id']}", headers=w.headers("town1"),
                             json={"decision": "reject"})
     assert no_reason.status_code == 422

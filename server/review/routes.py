@@ -46,5 +46,5 @@ def decide(data: dict[str, Any], kind: str, record_id: int) -> Any:
 @blp.arguments(BulkApproveIn)
 @blp.response(200, BulkOut)
 def bulk_approve(data: dict[str, Any]) -> Any:
-    """Approve every unflagged pending record (or the listed ones); flagged ones stay for a person"""
-    return {"approved": service.bulk_approve(db(), current_actor(), data.get("type"), data.get("ids"))}
+    """Approve the listed unflagged pending records of one kind; flagged ones stay for a person"""
+    return {"approved": service.bulk_approve(db(), current_actor(), data["type"], data["ids"])}

@@ -23,8 +23,10 @@ class DecisionIn(In):
 
 
 class BulkApproveIn(In):
-    type = ma.fields.String(validate=ma.validate.OneOf(list(KINDS)))
-    ids = ma.fields.List(Int(), validate=ma.validate.Length(max=1000))
+    """An explicit list, never "everything": the records the admin was shown and counted."""
+
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf(list(KINDS)))
+    ids = ma.fields.List(Int(), required=True, validate=ma.validate.Length(min=1, max=1000))
 
 
 class NamedRef(Out):

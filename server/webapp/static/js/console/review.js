@@ -67,8 +67,7 @@ async function hazardOfOrder(orderId) {
 // Everything a card shows, from the queue item and (while the queue lacks them) the record itself.
 // A clock-in's own record is read only when the viewer opens (its card needs nothing more than the queue gives).
 async function enrich(item, known) {
-  const member = item.member ? { id: item.member.id, display_name: item.member.name } : null;
-  const out = { user: member || known.users.get(item.user_id) || null, grid: item.grid || known.grids.get(item.area_id) || null,
+  const out = { user: item.user || known.users.get(item.user_id) || null, grid: item.grid || known.grids.get(item.area_id) || null,
     place: item.place || null, photos: [], before: [] };
   const jobs = [];
   if (!out.user) jobs.push(lookup('users', item.user_id).then((u) => { out.user = u; }));
@@ -271,6 +270,22 @@ function Help({ onClose }) {
   </${Modal}>`;
 }
 
+function matches(item, f, gridsById, townshipPath) {
+  if (f.flag === 'flagged' && !(item.flags || []).length) return false;
+  if (f.flag === 'unflagged' && (item.flags || []).length) return false;
+  if (f.grid && String(item.area_id) !== f.grid) return false;
+  if (f.member && String(item.user_id) !== f.member) return false;
+  if (f.day && localDayOf(item.occurred_at) !== f.day) return false;
+  if (townshipPath) {
+    const g = gridsById.get(item.area_id);
+    if (!g || g.path.indexOf(townshipPath) !== 0) return false;
+  }
+  return true;
+}
+function localDayOf(iso) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+}
+
 export function Review({ user }) {
   const [f, setF] = useState({ township: '', grid: '', member: '', kind: '', flag: '', day: '' });
   const [page, setPage] = useState(1);
@@ -285,29 +300,19 @@ export function Review({ user }) {
   const openModal = (m) => { if (!modalNow.current) setModal(m); };
   const [log, setLog] = useState([]);
   const busy = useBusy();
-  const [reload, setReload] = useState(0);
+  const queuePath = '/reviews' + query({ type: f.kind, flagged_only: f.flag === 'flagged' ? 'true' : '' });
+  const q = useFetch(queuePath);
   const townships = useFetch(user.role === 'county_admin' ? '/areas?level=township&page_size=100' : null);
   const grids = useFetch('grids', () => getAll('/areas?level=grid'));
   const members = useFetch('members', () => getAll('/users?role=member'));
   const gridsById = useMemo(() => new Map((grids.data || []).map((g) => [g.id, g])), [grids.data]);
   const known = { grids: gridsById, users: useMemo(() => new Map((members.data || []).map((u) => [u.id, u])), [members.data]) };
   const townshipPath = f.township && townships.data ? (townships.data.find((t) => String(t.id) === f.township) || {}).path : '';
-  // the filters go to the server: they choose the page, the counts and what bulk approval approves
-  const filters = { type: f.kind, area_id: f.grid || f.township, user_id: f.member, day_from: f.day, day_to: f.day };
-  const q = useFetch('/reviews' + query(Object.assign({ flagged_only: f.flag === 'flagged' ? 'true' : '' }, filters, { page: page, page_size: PAGE, r: undefined })) + '#' + reload, (path) => getPage(path.split('#')[0]));
-  const flaggedQ = useFetch('/reviews' + query(Object.assign({ flagged_only: 'true' }, filters, { page_size: 1 })) + '#' + reload, (path) => getPage(path.split('#')[0]));
-  const shown = q.data ? q.data.items : [];
-  const all = shown;
-  const total = q.data ? q.data.total : 0;
-  const pages = q.data ? q.data.pages : 1;
-  const decidedHere = shown.filter((it) => decided[it.type + ':' + it.id]);
-  // the server's counts are of the last load; decisions since then are those on this page
-  const flaggedTotal = flaggedQ.data ? flaggedQ.data.total : 0;
-  const flaggedDecided = decidedHere.filter((it) => (it.flags || []).length).length;
-  const pendingTotal = Math.max(0, total - decidedHere.length);
-  const flaggedCount = Math.max(0, (f.flag === 'flagged' ? total : flaggedTotal) - flaggedDecided);
-  const unflaggedLeft = f.flag === 'flagged' ? 0 : Math.max(0, pendingTotal - flaggedCount);
-  const [bulkItems, setBulkItems] = useState([]);
+  const all = (q.data || []).filter((it) => matches(it, f, gridsById, townshipPath));
+  const pending = all.filter((it) => !decided[it.type + ':' + it.id]);
+  const pages = Math.max(1, Math.ceil(all.length / PAGE));
+  const shown = all.slice((page - 1) * PAGE, page * PAGE);
+  const bulkItems = pending.filter((it) => !(it.flags || []).length);
   const refs = useRef([]);
   const set = (k) => (v) => { setF(Object.assign({}, f, { [k]: v })); setPage(1); setFocus(0); };
 
@@ -326,7 +331,7 @@ export function Review({ user }) {
   useEffect(() => { const el = refs.current[focus]; if (el && document.activeElement !== el && !modal) el.focus({ preventScroll: false }); }, [focus, page, shown.length]);
 
   function record(it, status, reason, out) {
-    const d = { flagged: !!(it.flags || []).length, status: status, by: (out && out.reviewed_by && out.reviewed_by.display_name) || user.display_name,
+    const d = { status: status, by: (out && out.reviewed_by && out.reviewed_by.display_name) || user.display_name,
       at: (out && out.reviewed_at) || new Date().toISOString(), reason: reason || null };
     setDecided((m) => Object.assign({}, m, { [it.type + ':' + it.id]: d }));
     setLog((l) => [Object.assign({ item: it, who: infos[it.type + ':' + it.id] }, d)].concat(l).slice(0, 50));
@@ -351,40 +356,16 @@ export function Review({ user }) {
   async function reject(it, reason) {
     if (await decide(it, 'reject', reason)) { setModal(null); next(it); }
   }
-  // 下一页 after decisions: the decided records have left the server's queue, so the same page number now holds
-  // the records that followed; going to page + 1 would skip them
-  function turn(p) {
-    setFocus(0);
-    if (p > page && decidedHere.length) { setInfos({}); setReload((n) => n + 1); return; }
-    setPage(p);
-  }
-  // the unflagged pending records the filters select, every page of them, from the server: the confirmation
-  // counts exactly the records the approval names
-  async function openBulk() {
-    const out = await busy.run(async () => {
-      const first = Math.floor(flaggedTotal / 200) + 1;
-      const got = [];
-      for (let n = first; ; n++) {
-        const r = await getPage('/reviews' + query(Object.assign({}, filters, { page: n, page_size: 200 })));
-        r.items.forEach((it) => { if (!(it.flags || []).length && !decided[it.type + ':' + it.id]) got.push(it); });
-        if (n >= r.pages) break;
-      }
-      return got;
-    });
-    if (out) { setBulkItems(out); setModal({ kind: 'bulk' }); }
-  }
   async function bulk() {
     const ids = bulkItems.map((it) => it.id);
     const kinds = Array.from(new Set(bulkItems.map((it) => it.type)));
-    // one call per kind and 1,000 ids with the explicit list: exactly the records the admin saw counted
+    // one call per kind with the explicit list: exactly the records the admin saw counted, nothing else
     let approved = 0;
     for (const kind of kinds) {
       const list = bulkItems.filter((it) => it.type === kind).map((it) => it.id);
-      for (let at = 0; at < list.length; at += 1000) {
-        const out = await busy.run(() => api.post('/reviews/bulk-approve', { type: kind, ids: list.slice(at, at + 1000) }));
-        if (!out) return;
-        approved += out.approved;
-      }
+      const out = await busy.run(() => api.post('/reviews/bulk-approve', { type: kind, ids: list }));
+      if (!out) return;
+      approved += out.approved;
     }
     const now = new Date().toISOString();
     const m = Object.assign({}, decided);
@@ -392,7 +373,6 @@ export function Review({ user }) {
     setDecided(m);
     setLog((l) => [{ status: 'approved', by: user.display_name, at: now, reason: null, bulk: approved, item: null }].concat(l));
     setModal(null);
-    setReload((n) => n + 1);   // the approved ones leave the queue; the page shows what is left
     if (approved !== ids.length) busy.setError('已通过 ' + approved + ' 条; 其余 ' + (ids.length - approved) + ' 条已被他人审核或已变化, 请刷新');
   }
   function next(from) {
@@ -425,18 +405,19 @@ export function Review({ user }) {
     return () => window.removeEventListener('keydown', key);
   }, []);
 
+  const flaggedCount = pending.filter((it) => (it.flags || []).length).length;
   return html`<${Screen} title="照片审核" actions=${html`
       <${Btn} onClick=${() => setModal({ kind: 'help' })} title="快捷键 (?)">快捷键 ?</${Btn}>
-      <${Btn} kind="primary" disabled=${!unflaggedLeft || busy.busy} onClick=${openBulk}>批量通过未标记 (${unflaggedLeft})</${Btn}>`}>
+      <${Btn} kind="primary" disabled=${!bulkItems.length || busy.busy} onClick=${() => setModal({ kind: 'bulk' })}>批量通过未标记 (${bulkItems.length})</${Btn}>`}>
     <${Filters}>
       ${user.role === 'county_admin' ? html`<${Select} label="乡镇" value=${f.township} onChange=${set('township')} options=${(townships.data || []).map((t) => [t.id, t.name])} />` : null}
       <${Select} label="网格" value=${f.grid} onChange=${set('grid')} options=${(grids.data || []).filter((g) => !townshipPath || g.path.indexOf(townshipPath) === 0).map((g) => [g.id, g.name])} />
       <${Select} label="网格员" value=${f.member} onChange=${set('member')} options=${(members.data || []).map((u) => [u.id, u.display_name])} />
       <${Select} label="类型" value=${f.kind} onChange=${set('kind')} options=${Object.keys(KIND_LABELS).map((k) => [k, KIND_LABELS[k]])} />
-      <${Select} label="异常标记" value=${f.flag} onChange=${set('flag')} options=${[['flagged', '只看有异常']]} />
+      <${Select} label="异常标记" value=${f.flag} onChange=${set('flag')} options=${[['flagged', '有异常'], ['unflagged', '无异常']]} />
       <${Input} label="日期" type="date" value=${f.day} onInput=${set('day')} />
     </${Filters}>
-    <p class="gc-summary" data-testid="review-summary">待审核 <strong>${pendingTotal}</strong> 条, 其中有异常标记 <strong>${flaggedCount}</strong> 条 (异常在前)</p>
+    <p class="gc-summary" data-testid="review-summary">待审核 <strong>${pending.length}</strong> 条, 其中有异常标记 <strong>${flaggedCount}</strong> 条 (异常在前)</p>
     <${Err} error=${q.error || busy.error} onRetry=${q.error ? q.reload : null} />
     ${q.loading && !q.data ? html`<${Loading} />` : null}
     ${q.data && !all.length ? html`<${Empty} text="没有待审核的记录" />` : null}
@@ -446,7 +427,7 @@ export function Review({ user }) {
         onFocus=${() => setFocus(n)} onOpen=${(i) => setModal({ kind: 'view', item: it, start: i })}
         onApprove=${() => approve(it)} onReject=${() => setModal({ kind: 'reject', item: it })} />`)}
     </div>
-    <${Pager} page=${page} pages=${pages} total=${total} onPage=${turn} />
+    <${Pager} page=${page} pages=${pages} total=${all.length} onPage=${(p) => { setPage(p); setFocus(0); }} />
     ${log.length ? html`<section class="gc-log"><h2>本次审核记录</h2><ul>${log.map((d) => html`<li>
       ${d.bulk !== undefined ? html`批量通过 ${d.bulk} 条 · ${d.by} · ${fmtDateTime(d.at)}` : html`
       ${KIND_LABELS[d.item.type]} #${d.item.id} ${d.who && d.who.user ? d.who.user.display_name : ''}: <${Decision} d=${d} />`}</li>`)}</ul></section>` : null}
