@@ -20,10 +20,14 @@ function Ranking() {
   if (r.loading && !r.data) return html`<${Loading} />`;
   if (!r.data) return html`<${Cells} title="我的排名"><${Cell} label="本月排名尚未计算" /></${Cells}>`;
   const d = r.data;
+  // not_published / not_ranked: the server says why, in words for the member
+  if (d.status && d.status !== 'ranked') {
+    return html`<${Cells} title=${d.month + ' 排名'}><${Cell} label=${d.message || '本月排名尚未发布'} /></${Cells}>`;
+  }
   return html`<${Cells} title=${d.month + ' 排名 (' + d.township_name + ')'}>
     <${Cell} label="乡镇内排名" value=${d.township_rank + ' / ' + d.township_members} />
     <${Cell} label="得分" value=${d.score + (d.township_median_score != null ? ' (乡镇中位数 ' + d.township_median_score + ')' : '')} />
-    ${d.metrics.map((x) => html`<div class="weui-cell" key=${x.name}><div class="weui-cell__bd"><p>${x.label}</p>
+    ${(d.metrics || []).map((x) => html`<div class="weui-cell" key=${x.name}><div class="weui-cell__bd"><p>${x.label}</p>
       <p class="gp-sub">我: ${x.raw != null ? x.raw : '-'}${x.num != null && x.den != null ? ' (' + x.num + '/' + x.den + ')' : ''} · 乡镇中位数: ${x.township_median && x.township_median.raw != null ? x.township_median.raw : '-'}</p></div>
       <div class="weui-cell__ft">${x.penalty ? '扣 ' : ''}${x.points} / ${x.full_marks} 分</div></div>`)}
   </${Cells}>`;
