@@ -48,6 +48,7 @@ def test_expired_and_revoked_tokens_pause_the_queue_until_the_same_member_logs_i
     phone.goto("/app/#/me")
     phone.get_by_role("button", name="退出登录").click()
     phone.get_by_role("dialog").get_by_role("button", name="退出").click()
+    phone.get_by_label("账号").wait_for(timeout=30000)  # logout tells the server first; a busy one takes a while
 
     log_in(phone, "m1")
     wait_all_sent(phone)

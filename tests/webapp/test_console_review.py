@@ -57,8 +57,9 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
     desk.keyboard.press("Escape")
 
     order = [c.get_attribute("data-record") for c in cards.all()]
-    for _ in range(6):                                # a: approve, the focus moves on by itself
+    for n in range(6):                                # a: approve, the focus moves on by itself
         desk.keyboard.press("a")
+        desk.locator("[data-record] .gc-decision-approved").nth(n).wait_for()  # as a person sees each land
     desk.locator("[data-record] .gc-decision-approved").nth(5).wait_for()
     desk.keyboard.press("r")
     desk.get_by_role("dialog", name="驳回原因").wait_for()
