@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,9 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from server.app import create_app  # noqa: E402
-from server.config import Config  # noqa: E402
-from server.webapp.testing import launch_chromium, serve_in_thread  # noqa: E402
+from server.webapp.testing import bench_app, launch_chromium, serve_in_thread  # noqa: E402
 
 RECORDS = int(os.environ.get("GRIDPATROL_BENCH_REVIEW_RECORDS", "5000"))
 REPEAT = int(os.environ.get("GRIDPATROL_BENCH_REVIEW_REPEAT", "3"))
@@ -51,26 +48,7 @@ def database() -> str:
 
 
 def build_app(url: str, db_url: str, tmp: Path):
-    from server.db import make_engine
-    from server.migrate import upgrade
-    from server.models import import_all
-    from server.storage import S3ObjectStore
-
-    import_all()
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        upgrade(connection=conn)
-    cfg = Config(database_url=db_url, store="local", store_dir=str(tmp / "objects"), public_url=url,
-                 url_signing_key="bench", jwt_keys="bench:bench-secret-key-0123456789abcdef0123",
-                 ratelimit_storage_uri="memory://", ratelimit_login="1000 per minute", testing=True,
-                 tipoff_phone_key="GcxE4NVqmPCNZdESTMyzq8UiS8B9u3J4cl3T4tFbL7Q=", tipoff_hash_key="bench")
-    store = None
-    if os.environ.get("GRIDPATROL_BENCH_S3_ENDPOINT"):
-        store = S3ObjectStore(os.environ["GRIDPATROL_BENCH_S3_ENDPOINT"], os.environ["GRIDPATROL_BENCH_S3_ACCESS_KEY"],
-                              os.environ["GRIDPATROL_BENCH_S3_SECRET_KEY"], f"gp-bench-review-{os.getpid()}")
-        store.ensure_bucket()
-        cfg = replace(cfg, store="s3")
-    return create_app(cfg, engine=engine, store=store), engine
+    return bench_app(url, db_url, tmp, "gp-bench-review")
 
 
 def seed(app, engine) -> dict:

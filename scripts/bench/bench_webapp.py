@@ -22,7 +22,6 @@ import re
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,9 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from server.app import create_app  # noqa: E402
-from server.config import Config  # noqa: E402
-from server.webapp.testing import launch_chromium, serve_in_thread  # noqa: E402
+from server.webapp.testing import bench_app, launch_chromium, serve_in_thread  # noqa: E402
 
 KBIT = 400
 RTT_MS = 400
@@ -62,27 +59,10 @@ def big_jpeg(seed: int, megabytes: float) -> bytes:
 
 def build_app(url: str, db_url: str, tmp: Path):
     from server.checklists.service import load_directory
-    from server.db import make_engine, make_sessionmaker
-    from server.migrate import upgrade
-    from server.models import import_all
-    from server.storage import S3ObjectStore
+    from server.db import make_sessionmaker
     from tests.factories import build_world
 
-    import_all()
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        upgrade(connection=conn)
-    cfg = Config(database_url=db_url, store="local", store_dir=str(tmp / "objects"), public_url=url,
-                 url_signing_key="bench", jwt_keys="bench:bench-secret-key-0123456789abcdef0123",
-                 ratelimit_storage_uri="memory://", ratelimit_login="1000 per minute", testing=True,
-                 tipoff_phone_key="GcxE4NVqmPCNZdESTMyzq8UiS8B9u3J4cl3T4tFbL7Q=", tipoff_hash_key="bench")
-    store = None
-    if os.environ.get("GRIDPATROL_BENCH_S3_ENDPOINT"):
-        store = S3ObjectStore(os.environ["GRIDPATROL_BENCH_S3_ENDPOINT"], os.environ["GRIDPATROL_BENCH_S3_ACCESS_KEY"],
-                              os.environ["GRIDPATROL_BENCH_S3_SECRET_KEY"], f"gp-bench-webapp-{os.getpid()}")
-        store.ensure_bucket()
-        cfg = replace(cfg, store="s3")
-    app = create_app(cfg, engine=engine, store=store)
+    app, engine = bench_app(url, db_url, tmp, "gp-bench-webapp")
     session = make_sessionmaker(engine)()
     from server.audit.service import CLI, set_context
     set_context(session, CLI)

@@ -15,7 +15,7 @@ import pytest
 from server.app import create_app
 from server.storage import S3ObjectStore
 from server.webapp.testing import CHROMIUM as DEFAULT_CHROMIUM
-from server.webapp.testing import launch_chromium, serve_in_thread
+from server.webapp.testing import launch_chromium, serve_in_thread, watch_errors
 
 CHROMIUM = os.environ.get("GRIDPATROL_TEST_CHROMIUM", DEFAULT_CHROMIUM)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -103,11 +103,7 @@ def phone(browser: Any, live: Live) -> Iterator[Any]:
                               geolocation=P1, permissions=["geolocation"], base_url=live.url)
     page = ctx.new_page()
     page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text
-            and "net::ERR" not in m.text else None)
-    page.js_errors = errors  # type: ignore[attr-defined]
+    errors = watch_errors(page)
     yield page
     if errors:
         print("browser errors:", *errors, sep="\n  ")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from server.webapp.testing import watch_errors
 from tests.factories import PASSWORD
 from tests.photos import jpeg, upload
 from tests.webapp.conftest import Live, live_headers
@@ -20,11 +21,7 @@ def _context(browser: Any, live: Live, **kw: Any) -> Any:
     ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live.url, accept_downloads=True, **kw)
     page = ctx.new_page()
     page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text
-            and "net::ERR" not in m.text else None)
-    page.js_errors = errors  # type: ignore[attr-defined]
+    watch_errors(page)
     return ctx, page
 
 
