@@ -45,7 +45,7 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
 
     desk.keyboard.press("Enter")                      # the large viewer of the focused card
     viewer = desk.get_by_role("dialog")
-    viewer.get_by_text("照片信息").wait_for()
+    viewer.get_by_text("照片信息", exact=True).wait_for()
     viewer.get_by_role("img", name="位置示意图").wait_for()
     viewer.get_by_text("HUAWEI NOVA 9").wait_for()
     shot(desk, "console-02-review-viewer", full_page=False)
@@ -62,12 +62,14 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
         desk.locator("[data-record] .gc-decision-approved").nth(n).wait_for()  # as a person sees each land
     desk.locator("[data-record] .gc-decision-approved").nth(5).wait_for()
     desk.keyboard.press("r")
-    desk.get_by_role("dialog", name="驳回原因").wait_for()
+    reason_focused = desk.get_by_role("dialog", name="驳回原因").locator("input[type=radio]:focus")
+    expect(reason_focused).to_have_count(1)           # typed once the dialog holds the focus, as a person sees it
     desk.keyboard.press("2")                          # 非现场拍摄
     desk.keyboard.press("Enter")
     desk.get_by_role("dialog", name="驳回原因").wait_for(state="detached")
+    desk.locator("[data-record] .gc-decision-rejected").first.wait_for()
     desk.keyboard.press("r")
-    desk.get_by_role("dialog", name="驳回原因").wait_for()
+    expect(reason_focused).to_have_count(1)
     desk.keyboard.press("6")                          # 其他: free text
     expect(desk.get_by_label("其他原因")).to_be_focused()
     desk.keyboard.type("照片与宣传场所不符")
@@ -83,6 +85,7 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
     desk.keyboard.press("Enter")
     dialog = desk.get_by_role("dialog", name="批量通过")
     assert dialog.get_by_test_id("bulk-count").inner_text() == "2"
+    expect(dialog.locator(":focus")).to_have_count(1)  # Enter once the confirmation holds the focus
     desk.keyboard.press("Enter")
     dialog.wait_for(state="detached")
     desk.get_by_text("批量通过 2 条").wait_for()
