@@ -24,6 +24,10 @@ ensure_browser() {
     echo "chromium or a CJK font missing; installing Debian's chromium fonts-wqy-microhei" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
   fi
+  # the browser's zh-CN resources: without them <input type=date> shows mm/dd/yyyy to a Chinese user, not 年/月/日
+  if [ ! -f /usr/lib/chromium/locales/zh-CN.pak ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-l10n >/dev/null
+  fi
   .venv/bin/python -c "import playwright" 2>/dev/null || .venv/bin/pip install -q "playwright>=1.45"
 }
 

@@ -40,7 +40,10 @@ def serve_in_thread(make_app: Callable[[str], Any]) -> Iterator[tuple[str, Any]]
 
 
 def launch_chromium(playwright: Any, executable: str = CHROMIUM, extra_args: list[str] | None = None) -> Any:
-    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS + (extra_args or []))
+    # a Chinese user's browser: its own UI language zh-CN (date inputs show 年/月/日; needs Debian's chromium-l10n)
+    env = dict(os.environ, LANGUAGE="zh_CN", LANG="zh_CN.UTF-8")
+    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS + ["--lang=zh-CN"] + (extra_args or []),
+                                      env=env)
 
 
 def watch_errors(page: Any) -> list[str]:
