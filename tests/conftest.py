@@ -70,17 +70,33 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+_EXISTING: dict[str, list[str]] = {}
+
+
+def _tables(engine: Engine) -> list[str]:
+    """The app's tables that the migrations made, parents first (looked up once: no test changes the schema)."""
+    from sqlalchemy import inspect as sa_inspect
+
+    key = str(engine.url)
+    if key not in _EXISTING:
+        existing = set(sa_inspect(engine).get_table_names())
+        _EXISTING[key] = [t.name for t in Base.metadata.sorted_tables if t.name in existing]
+    return _EXISTING[key]
+
+
 def _truncate(engine: Engine) -> None:
     from server.org.index import invalidate
 
     invalidate()
-    from sqlalchemy import inspect as sa_inspect
-
-    existing = set(sa_inspect(engine).get_table_names())
-    tables = [t.name for t in Base.metadata.sorted_tables if t.name in existing]
+    tables = _tables(engine)
     if engine.dialect.name == "postgresql":
+        # DELETE every row and rewind the sequences: on tables of a few rows this is about 5x cheaper than one
+        # TRUNCATE ... RESTART IDENTITY CASCADE, which creates new files for every table (twice per test).  The
+        # replica role skips the triggers: foreign-key checks and audit_log's append-only guard.
         with engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica; " + "; ".join(f'DELETE FROM "{t}"' for t in reversed(tables))
+                                 + "; SELECT setval(c.oid, 1, false) FROM pg_class c"
+                                 " WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace")
         return
     raw = engine.raw_connection()  # outside SQLAlchemy's BEGIN, where PRAGMA foreign_keys takes effect
     try:
