@@ -33,7 +33,7 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
     cards = desk.locator("[data-record]")
     cards.nth(9).wait_for()
     assert cards.count() == 10
-    assert "待审核 10 条, 其中有异常标记 2 条" in desk.get_by_test_id("review-summary").inner_text()
+    expect(desk.get_by_test_id("review-summary")).to_contain_text("待审核 10 条, 其中有异常标记 2 条")
     # flagged first, with the server's Chinese explanation; names, not ids
     first = cards.nth(0)
     assert first.get_attribute("data-record") in {f"checkin:{r['id']}" for r in flagged}
@@ -76,11 +76,14 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
     desk.keyboard.press("Enter")
     desk.get_by_role("dialog", name="驳回原因").wait_for(state="detached")
     # typing inside an input never decides anything
-    desk.get_by_label("日期").focus()
+    desk.get_by_label("网格员").focus()
     desk.keyboard.type("a")
-    desk.keyboard.press("Escape")
+    desk.get_by_label("日期从").focus()
+    desk.keyboard.type("a")
+    expect(desk.locator("[data-record] .gc-decision")).to_have_count(8)
 
-    bulk = desk.get_by_role("button", name="批量通过未标记 (2)")
+    bulk = desk.get_by_role("button", name="批量通过未标记 (2)")    # counted by the server, every page
+    expect(bulk).to_be_enabled()
     bulk.focus()
     desk.keyboard.press("Enter")
     dialog = desk.get_by_role("dialog", name="批量通过")
@@ -89,7 +92,6 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
     desk.keyboard.press("Enter")
     dialog.wait_for(state="detached")
     desk.get_by_text("批量通过 2 条").wait_for()
-    shot(desk, "console-03-review-decided")
     assert not desk.js_errors, desk.js_errors
 
     kinds = {"checkin": CheckIn, "publicity": PublicityVisit}
@@ -99,6 +101,7 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
         rec = session.get(kinds[kind], int(rid))
         session.refresh(rec)
         got[ref] = (rec.review_status, rec.review_reason)
+        assert rec.reviewed_by_id == w.users["town1"].id and rec.reviewed_at is not None, ref
     assert [got[r][0] for r in order[:6]] == ["approved"] * 6
     assert [got[r] for r in order[6:8]] == [("rejected", "非现场拍摄"), ("rejected", "照片与宣传场所不符")]
     assert [got[r][0] for r in order[8:]] == ["approved"] * 2
@@ -112,8 +115,51 @@ def test_a_township_admin_clears_the_queue_with_the_keyboard(desk, phone, live, 
         actors = [e.actor_id for e in entries if "review_status" in e.summary]   # not the recount of the day
         assert actors == [town1], (ref, actors)
 
+    # who decided, when and why, as the server keeps it
+    desk.get_by_role("tab", name="已审核 (谁、何时、为何)").click()
+    decided = desk.locator("[data-record]")
+    expect(decided).to_have_count(10)
+    for reason in ("非现场拍摄", "照片与宣传场所不符"):
+        row = desk.locator("[data-record]", has_text=reason)
+        expect(row.locator(".gc-decision-rejected")).to_contain_text("已驳回 · 测试town1 · 20")
+    expect(desk.locator("[data-record] .gc-decision-approved", has_text="测试town1")).to_have_count(8)
+    shot(desk, "console-03-review-decided")
+
     # the member reads why in their own client (both rejected records are m1's: a clock-in and a publicity visit)
     assert {session.get(kinds[r.split(":")[0]], int(r.split(":")[1])).user_id for r in order[6:8]} == {w.users["m1"].id}
     log_in(phone, "m1")
     phone.get_by_text("驳回原因: 非现场拍摄").wait_for()
     phone.get_by_text("驳回原因: 照片与宣传场所不符").wait_for()
+
+
+def test_bulk_approval_follows_the_filters_and_refuses_a_queue_that_changed(desk, live, session):  # noqa: F811
+    """The filters go to the server (member m1b only); the bulk approval names that filter and the count the screen
+    showed; a record arriving meanwhile makes the server refuse (nothing approved) and the officer confirms the new
+    count."""
+    from playwright.sync_api import expect
+
+    theirs = [checkin(live, "m1b", lat=29.2, lng=120.15, minutes_ago=30 - n) for n in range(2)]
+    mine = checkin(live, "m1", minutes_ago=20)
+    console_login(desk, "town1")
+    expect(desk.get_by_test_id("review-summary")).to_contain_text("待审核 3 条")
+    desk.get_by_label("网格员").select_option(label="测试m1b")
+    expect(desk.locator("[data-record]")).to_have_count(2)
+    expect(desk.get_by_test_id("review-summary")).to_contain_text("待审核 2 条, 其中有异常标记 0 条")
+    desk.get_by_role("button", name="批量通过未标记 (2)").click()
+    dialog = desk.get_by_role("dialog", name="批量通过")
+    expect(dialog).to_contain_text("测试m1b")
+    late = checkin(live, "m1b", lat=29.2, lng=120.15, minutes_ago=1)     # arrives while the officer reads
+    dialog.get_by_role("button", name="确认通过 2 条").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("队列已变化: 您确认的是 2 条, 现在是 3 条未标记记录")
+    for r in theirs + [late]:
+        assert session.get(CheckIn, r["id"]).review_status == "pending"
+    dialog.get_by_role("button", name="确认通过 3 条").click()
+    dialog.wait_for(state="detached")
+    desk.get_by_text("批量通过 3 条").wait_for()
+    session.rollback()                  # a fresh read (SQLite keeps the snapshot of an open transaction)
+    town1 = live.world.users["town1"].id
+    for r in theirs + [late]:
+        rec = session.get(CheckIn, r["id"])
+        assert (rec.review_status, rec.reviewed_by_id) == ("approved", town1)
+    assert session.get(CheckIn, mine["id"]).review_status == "pending"     # another member: not in the filter
+    assert not desk.js_errors, desk.js_errors

@@ -30,6 +30,41 @@ const POINTS = [
   ['exif', '照片 GPS', 'gc-pt-exif'],
 ];
 
+// Where a point's label goes: the first of right, left, above, below whose box stays inside the map and crosses
+// neither the grid's outline nor a label already placed (else the side that crosses least), so no text sits on a line.
+const CHAR_W = 11.5;
+const LABEL_H = 14;
+function crosses(seg, box) {
+  const [ax, ay, bx, by] = seg;
+  if (Math.max(ax, bx) < box.x0 || Math.min(ax, bx) > box.x1 || Math.max(ay, by) < box.y0 || Math.min(ay, by) > box.y1) return false;
+  const side = (x, y) => (bx - ax) * (y - ay) - (by - ay) * (x - ax);
+  const s = [side(box.x0, box.y0), side(box.x1, box.y0), side(box.x0, box.y1), side(box.x1, box.y1)];
+  return !(s.every((v) => v > 0) || s.every((v) => v < 0));
+}
+function placeLabels(points, segments, W, H) {
+  const placed = [];
+  return points.map((pt) => {
+    const w = pt.text.length * CHAR_W;
+    const options = [
+      { x: pt.x + 10, y: pt.y + 4, anchor: 'start', box: { x0: pt.x + 8, x1: pt.x + 10 + w, y0: pt.y - 8, y1: pt.y + 6 } },
+      { x: pt.x - 10, y: pt.y + 4, anchor: 'end', box: { x0: pt.x - 10 - w, x1: pt.x - 8, y0: pt.y - 8, y1: pt.y + 6 } },
+      { x: pt.x, y: pt.y - 11, anchor: 'middle', box: { x0: pt.x - w / 2, x1: pt.x + w / 2, y0: pt.y - 9 - LABEL_H, y1: pt.y - 8 } },
+      { x: pt.x, y: pt.y + 21, anchor: 'middle', box: { x0: pt.x - w / 2, x1: pt.x + w / 2, y0: pt.y + 9, y1: pt.y + 9 + LABEL_H } },
+    ];
+    const cost = (o) => {
+      const b = o.box;
+      const out = b.x0 < 0 || b.x1 > W || b.y0 < 0 || b.y1 > H ? 100 : 0;
+      const lines = segments.filter((seg) => crosses(seg, b)).length;
+      const labels = placed.filter((q) => !(q.x1 < b.x0 || q.x0 > b.x1 || q.y1 < b.y0 || q.y0 > b.y1)).length;
+      return out + lines + 10 * labels;
+    };
+    let best = options[0];
+    options.forEach((o) => { if (cost(o) < cost(best)) best = o; });
+    placed.push(best.box);
+    return best;
+  });
+}
+
 // MiniMap({boundary: GeoJSON geometry|null, place: {lat,lng}|null, claimed: …, exif: …})
 export function MiniMap({ boundary, place, claimed, exif, width, height }) {
   const W = width || 320;
@@ -55,19 +90,26 @@ export function MiniMap({ boundary, place, claimed, exif, width, height }) {
   if (claimed && place) lines.push([claimed, place, '上报位置 ↔ 场所']);
   if (exif && claimed) lines.push([exif, claimed, '照片 GPS ↔ 上报位置']);
   if (exif && place && !claimed) lines.push([exif, place, '照片 GPS ↔ 场所']);
+  const segments = [];
+  rings(boundary).forEach((ring) => ring.forEach((c, n) => {
+    if (n) segments.push([px(ring[n - 1][0]), py(ring[n - 1][1]), px(c[0]), py(c[1])]);
+  }));
+  lines.forEach((l) => segments.push([px(l[0].lng), py(l[0].lat), px(l[1].lng), py(l[1].lat)]));
+  const shown = POINTS.filter((p) => pts[p[0]]);
+  const labels = placeLabels(shown.map((p) => ({ x: px(pts[p[0]].lng), y: py(pts[p[0]].lat), text: p[1] })), segments, W, H);
   return html`<figure class="gc-map">
     <svg viewBox=${'0 0 ' + W + ' ' + H} width=${W} height=${H} role="img" aria-label="位置示意图">
       <rect x="0" y="0" width=${W} height=${H} class="gc-map-bg" />
       ${paths.map((d) => html`<path d=${d} class="gc-map-grid" />`)}
       ${lines.map((l) => html`<line x1=${px(l[0].lng)} y1=${py(l[0].lat)} x2=${px(l[1].lng)} y2=${py(l[1].lat)} class="gc-map-line" />`)}
-      ${POINTS.map((p) => pts[p[0]] ? html`<g class=${p[2]}>
+      ${shown.map((p, n) => html`<g class=${p[2]}>
         <circle cx=${px(pts[p[0]].lng)} cy=${py(pts[p[0]].lat)} r="6" />
-        <text x=${px(pts[p[0]].lng) + 9} y=${py(pts[p[0]].lat) + 4}>${p[1]}</text></g>` : null)}
+        <text x=${labels[n].x} y=${labels[n].y} text-anchor=${labels[n].anchor}>${p[1]}</text></g>`)}
     </svg>
     <figcaption>
       <ul class="gc-legend">
         ${boundary ? html`<li><i class="gc-sw gc-sw-grid"></i>网格边界</li>` : null}
-        ${POINTS.map((p) => pts[p[0]] ? html`<li><i class=${'gc-sw ' + p[2]}></i>${p[1]}</li>` : null)}
+        ${shown.map((p) => html`<li><i class=${'gc-sw ' + p[2]}></i>${p[1]}</li>`)}
       </ul>
       <ul class="gc-distances">${lines.map((l) => html`<li>${l[2]}: <strong>${fmtMetres(metres(l[0], l[1]))}</strong></li>`)}</ul>
     </figcaption>

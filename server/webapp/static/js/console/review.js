@@ -1,11 +1,14 @@
-// 照片审核: the township's review queue.  Flagged records first; cards with the member, grid, place, times, every
-// photo and the flags; a large viewer with EXIF facts and a mini-map; approve, reject with a reason, bulk approve of
-// the unflagged ones the filters show.  Keys j/k a r Enter ? act on the focused card, never inside inputs.
-import { html, useState, useEffect, useMemo, useRef } from '../ui/html.js';
+// 照片审核: the township's review queue, read page by page from the server (GET /reviews, flagged first over the
+// whole queue) with the filters the server applies (township/grid, member, kind, flags, days); cards with the
+// member, grid, place, times, every photo and the flags; a large viewer with EXIF facts and a mini-map, and for a
+// rectification the hazard's photos and the after-photos side by side at one large size; approve, reject with a
+// reason, bulk approve of the unflagged records the filters select with the count the screen showed; the decided
+// records with who decided, when and why.  Keys j/k a r Enter ? act on the focused card, never inside inputs.
+import { html, useState, useEffect, useRef } from '../ui/html.js';
 import * as api from '../api.js';
 import {
-  Screen, Btn, Select, Input, Filters, Loading, Err, Empty, Chip, Pager, Modal, lookup, useFetch, query,
-  fmtDateTime, useBusy,
+  Screen, Btn, Select, Input, Filters, Loading, Err, Empty, Chip, Pager, Modal, lookup, useFetch, useLookup, query,
+  getPage, fmtDateTime,
 } from './common.js';
 import { MiniMap, metres, fmtMetres } from './minimap.js';
 
@@ -33,7 +36,7 @@ export function flagText(f) {
   return FLAG_LABELS[f] || f;
 }
 
-// Every page of a list, for look-ups that must be complete (grids of a county, members of a township).
+// Every page of a list, for look-ups that must be complete (grids of a township, members of a township).
 export async function getAll(path) {
   const out = [];
   for (let page = 1; page < 100; page++) {
@@ -46,93 +49,70 @@ export async function getAll(path) {
   return out;
 }
 
-const DETAIL = { checkin: '/checkins/', visit: '/visits/', publicity: '/publicity/' };
+const DETAIL = { checkin: 'checkins', visit: 'visits', publicity: 'publicity' };
+const keyOf = (it) => it.type + ':' + it.id;
 
-// The hazard a rectification belongs to: the queue names it (hazard_id) or we find the order among rectified ones.
-let rectifiedIndex = null;
-async function hazardOfOrder(orderId) {
-  if (!rectifiedIndex) {
-    rectifiedIndex = getAll('/hazards?status=rectified').then(async (list) => {
-      const map = new Map();
-      await Promise.all(list.map(async (h) => {
-        const d = await lookup('hazards', h.id);
-        (d && d.orders || []).forEach((o) => map.set(o.id, h.id));
-      }));
-      return map;
-    });
-  }
-  return (await rectifiedIndex).get(orderId);
-}
-
-// Everything a card shows, from the queue item and (while the queue lacks them) the record itself.
-// A clock-in's own record is read only when the viewer opens (its card needs nothing more than the queue gives).
-async function enrich(item, known) {
-  const out = { user: item.user || known.users.get(item.user_id) || null, grid: item.grid || known.grids.get(item.area_id) || null,
-    place: item.place || null, photos: [], before: [] };
-  const jobs = [];
-  if (!out.user) jobs.push(lookup('users', item.user_id).then((u) => { out.user = u; }));
-  if (!out.grid) jobs.push(lookup('areas', item.area_id).then((a) => { out.grid = a; }));
-  if (item.type === 'rectification') {
-    jobs.push((async () => {
-      const hid = item.hazard_id || await hazardOfOrder(item.id);
-      const h = hid ? await lookup('hazards', hid) : null;
-      out.hazard = h;
-      if (h) {
-        out.place = out.place || h.place;
-        out.before = item.before_photo_ids || h.photo_ids || [];
-        out.statement = h.rectification_statement;
-        out.location = h.location;
-      }
-    })());
-  } else if (item.type !== 'checkin') {
-    jobs.push(lookup(DETAIL[item.type].slice(1, -1), item.id).then((d) => {
-      out.detail = d;
-      if (d) {
-        out.location = d.location;
-        if (!out.place && d.place_id) out.place = { id: d.place_id, name: d.place_name };
-        (d.answers || []).forEach((a) => (a.photo_ids || []).forEach((p) => out.photos.push({ id: p, item: a.item_id })));
-      }
-    }));
-  }
-  await Promise.all(jobs);
-  const seen = new Set(out.photos.map((p) => p.id));
-  out.photos = (item.photo_ids || []).filter((p) => !seen.has(p)).map((p) => ({ id: p })).concat(out.photos);
-  if (item.answer_photos) {
-    item.answer_photos.forEach((a) => (a.photo_ids || []).forEach((p) => { if (!out.photos.some((x) => x.id === p)) out.photos.push({ id: p, item: a.item_id }); }));
-  }
+// The filters as the server takes them (GET /reviews and the bulk approval's filter): a grid narrows a township.
+function serverFilter(f) {
+  const out = {};
+  if (f.kind) out.type = f.kind;
+  if (f.grid || f.township) out.area_id = Number(f.grid || f.township);
+  if (f.member) out.user_id = Number(f.member);
+  if (f.day_from) out.day_from = f.day_from;
+  if (f.day_to) out.day_to = f.day_to;
   return out;
 }
 
-function Thumb({ id, label, onOpen, big }) {
-  const [p, setP] = useState(null);
-  useEffect(() => { let alive = true; lookup('photos', id).then((x) => alive && setP(x)); return () => { alive = false; }; }, [id]);
+// A card's photos: the record's own, then each checklist answer's (labelled with its item).
+function photosOf(item) {
+  const byAnswer = new Map();
+  (item.answer_photos || []).forEach((a) => (a.photo_ids || []).forEach((p) => byAnswer.set(p, a.item_id)));
+  return (item.photo_ids || []).map((p) => ({ id: p, item: byAnswer.get(p) }));
+}
+const memberName = (it) => (it.member ? it.member.name || it.member.username : '');
+
+// What stands for a record: decided here (this session), or as the server says (the decided view).
+function standing(item, local) {
+  if (local) return local;
+  if (!item.review_status || item.review_status === 'pending') return null;
+  return { status: item.review_status, by: item.reviewed_by ? item.reviewed_by.display_name : '', at: item.reviewed_at,
+    reason: item.review_reason };
+}
+function decisionOf(out, fallbackBy) {
+  return { status: out.review_status, reason: out.review_reason || null, at: out.reviewed_at || new Date().toISOString(),
+    by: out.reviewed_by ? out.reviewed_by.display_name : fallbackBy };
+}
+
+function Thumb({ id, label, onOpen }) {
+  const p = useLookup('photos', id);
   const flagged = p && p.flags && p.flags.length;
-  return html`<button type="button" class=${'gc-thumb' + (big ? ' gc-thumb-big' : '') + (flagged ? ' gc-thumb-flagged' : '')} onClick=${onOpen} tabindex="-1"
+  return html`<button type="button" class=${'gc-thumb' + (flagged ? ' gc-thumb-flagged' : '')} onClick=${onOpen} tabindex="-1"
     title=${label || '照片'} aria-label=${'查看' + (label || '照片')}>
-    ${p ? html`<img src=${big ? p.display_url : p.thumbnail_url} alt=${label || '照片'} loading="lazy" />` : html`<span>…</span>`}
+    ${p ? html`<img src=${p.thumbnail_url} alt=${label || '照片'} loading="lazy" />` : html`<span>…</span>`}
     ${label ? html`<small>${label}</small>` : null}
   </button>`;
 }
 
-function Card({ item, info, focused, decided, onFocus, onOpen, onApprove, onReject, cardRef }) {
+function Card({ item, decided, focused, onFocus, onOpen, onApprove, onReject, cardRef }) {
   const flags = item.flags || [];
-  const when = item.occurred_at;
+  const hazard = useLookup('hazards', item.type === 'rectification' ? item.hazard_id : null);
+  const photos = photosOf(item);
+  const after = item.type === 'rectification';
   return html`<article ref=${cardRef} tabindex="0" class=${'gc-card' + (focused ? ' gc-focus' : '') + (flags.length ? ' gc-card-flagged' : '')}
-      data-record=${item.type + ':' + item.id} aria-label=${KIND_LABELS[item.type] + ' ' + (info && info.user ? info.user.display_name : '')}
+      data-record=${keyOf(item)} aria-label=${KIND_LABELS[item.type] + ' ' + memberName(item)}
       onFocus=${onFocus} onClick=${onFocus}>
     <header>
-      <${Chip} tone=${item.type === 'rectification' ? 'blue' : 'green'}>${KIND_LABELS[item.type] || item.type}</${Chip}>
-      <strong class="gc-who-name">${info && info.user ? info.user.display_name : '…'}</strong>
-      <span class="gc-muted">${info && info.grid ? info.grid.name : ''}${info && info.place ? ' · ' + info.place.name : ''}</span>
-      <span class="gc-time">${fmtDateTime(when)}</span>
+      <${Chip} tone=${after ? 'blue' : 'green'}>${KIND_LABELS[item.type] || item.type}</${Chip}>
+      <strong class="gc-who-name">${memberName(item) || '—'}</strong>
+      <span class="gc-muted">${item.grid ? item.grid.name : ''}${item.place ? ' · ' + item.place.name : ''}</span>
+      <span class="gc-time">${fmtDateTime(item.occurred_at)}</span>
     </header>
     ${flags.length ? html`<div class="gc-flags">${flags.map((f) => html`<${Chip} tone="red" title=${typeof f === 'string' ? f : f.code}>${flagText(f)}</${Chip}>`)}</div>` : null}
-    ${info && info.hazard ? html`<p class="gc-line">隐患: ${info.hazard.description}${info.statement ? html` <span class="gc-muted">整改说明: ${info.statement}</span>` : null}</p>` : null}
-    ${info && info.detail && info.detail.received_at && Math.abs(Date.parse(info.detail.received_at) - Date.parse(when)) > 3600000
-      ? html`<p class="gc-line gc-muted">服务器收到: ${fmtDateTime(info.detail.received_at)}</p>` : null}
+    ${hazard ? html`<p class="gc-line">隐患: ${hazard.description}${hazard.rectification_statement ? html` <span class="gc-muted">整改说明: ${hazard.rectification_statement}</span>` : null}</p>` : null}
     <div class="gc-thumbs">
-      ${info ? info.photos.map((p, i) => html`<${Thumb} key=${p.id} id=${p.id} label=${p.item ? '检查项 ' + p.item : (info.before.length ? '整改后' : '')} onOpen=${() => onOpen(i)} />`) : html`<span class="gc-muted">正在加载照片…</span>`}
-      ${info && !info.photos.length ? html`<span class="gc-warn">没有照片</span>` : null}
+      ${after && (item.before_photo_ids || []).length ? html`<${Thumb} id=${item.before_photo_ids[0]} label="整改前" onOpen=${() => onOpen(0)} />` : null}
+      ${photos.map((p, i) => html`<${Thumb} key=${p.id} id=${p.id} label=${p.item ? '检查项 ' + p.item : (after ? '整改后' : '')} onOpen=${() => onOpen(i)} />`)}
+      ${!photos.length ? html`<span class="gc-warn">没有照片</span>` : null}
     </div>
     <footer>
       ${decided ? html`<${Decision} d=${decided} />` : html`
@@ -143,9 +123,10 @@ function Card({ item, info, focused, decided, onFocus, onOpen, onApprove, onReje
   </article>`;
 }
 
+// Who decided, when and why.
 export function Decision({ d }) {
   return html`<p class=${'gc-decision gc-decision-' + d.status} role="status">
-    ${d.status === 'approved' ? '已通过' : '已驳回'} · ${d.by} · ${fmtDateTime(d.at)}${d.reason ? html` · 原因: <q>${d.reason}</q>` : null}
+    ${d.status === 'approved' ? '已通过' : '已驳回'} · ${d.by || '审核人未记录'}${d.bulk ? ' (批量)' : ''} · ${fmtDateTime(d.at)}${d.reason ? html` · 原因: <q>${d.reason}</q>` : null}
   </p>`;
 }
 
@@ -162,41 +143,85 @@ function PhotoFacts({ p }) {
   ${p.flags && p.flags.length ? html`<ul class="gc-photo-flags">${p.flags.map((f) => html`<li><${Chip} tone="red">${f.message}</${Chip}></li>`)}</ul>` : html`<p class="gc-ok">照片未发现异常</p>`}`;
 }
 
-// The large viewer: one photo at a time, its EXIF facts and the mini-map; for a rectification the hazard's photos
-// and the after-photos side by side at the same size.
-function Viewer({ item, info, start, onClose }) {
-  const [i, setI] = useState(start || 0);
-  const photos = info.photos;
+// One photo large in a fixed frame (the two sides of a rectification get frames of exactly one size), with ← →
+// between the photos of that side.
+function Frame({ ids, at, onAt, title, testid }) {
+  const id = ids[at];
+  const p = useLookup('photos', id);
+  return html`<section class="gc-frame-box" data-testid=${testid}>
+    <h3>${title}${ids.length > 1 ? html` <span class="gc-muted">${at + 1} / ${ids.length}</span>` : null}</h3>
+    <div class="gc-frame">${id ? (p ? html`<img src=${p.display_url} alt=${title + ' ' + (at + 1)} />` : html`<span class="gc-muted">正在加载…</span>`) : html`<span class="gc-muted">没有照片</span>`}</div>
+    ${ids.length > 1 ? html`<div class="gc-viewer-nav">
+      <${Btn} small=${true} disabled=${at <= 0} onClick=${() => onAt(at - 1)}>← 上一张</${Btn}>
+      <${Btn} small=${true} disabled=${at >= ids.length - 1} onClick=${() => onAt(at + 1)}>下一张 →</${Btn}>
+    </div>` : null}
+  </section>`;
+}
+
+// The place, the grid's boundary and the claimed point of a record, for the mini-map.
+function useWhere(item) {
+  const grid = useLookup('areas', item.area_id);
+  const detail = useLookup(DETAIL[item.type] || null, DETAIL[item.type] ? item.id : null);
+  const hazard = useLookup('hazards', item.type === 'rectification' ? item.hazard_id : null);
+  const place = useLookup('places', item.place ? item.place.id : null);
+  const loc = (detail && detail.location) || (hazard && hazard.location);
+  return {
+    grid: grid, detail: detail, hazard: hazard,
+    place: place && place.lat !== null && place.lat !== undefined ? { lat: place.lat, lng: place.lng } : null,
+    claimed: loc && loc.lat !== undefined && loc.lat !== null ? loc : null,
+  };
+}
+
+function WhereFacts({ where, p }) {
+  const exif = p && p.exif_location ? p.exif_location : null;
+  const { grid, detail, place, claimed } = where;
+  return html`<${MiniMap} boundary=${grid && grid.boundary} place=${place} claimed=${claimed} exif=${exif} />
+    ${grid && grid.name ? html`<p class="gc-muted">网格: ${grid.name}${claimed && detail && detail.distance_m ? ', 上报位置距网格 ' + fmtMetres(detail.distance_m) : ''}</p>` : null}
+    ${exif && place ? html`<p class="gc-muted">照片 GPS 距场所 ${fmtMetres(metres(exif, place))}</p>` : null}
+    ${detail && detail.received_at && Math.abs(Date.parse(detail.received_at) - Date.parse(detail.occurred_at || detail.received_at)) > 3600000
+      ? html`<p class="gc-muted">服务器收到: ${fmtDateTime(detail.received_at)}</p>` : null}`;
+}
+
+// The large viewer.  A rectification: the hazard's photo and the after-photo side by side in two frames of one
+// large size, the facts of the after-photo under them; other records: one photo at a time beside its facts.
+function Viewer({ item, start, onClose }) {
+  const photos = photosOf(item);
+  const before = item.before_photo_ids || [];
+  const [i, setI] = useState(Math.min(start || 0, Math.max(photos.length - 1, 0)));
+  const [bi, setBi] = useState(0);
   const cur = photos[i];
-  const [p, setP] = useState(null);
-  const [grid, setGrid] = useState(null);
-  const [place, setPlace] = useState(null);
-  useEffect(() => { setP(null); if (cur) lookup('photos', cur.id).then(setP); }, [cur && cur.id]);
-  const [detail, setDetail] = useState(info.detail || null);
-  useEffect(() => { lookup('areas', item.area_id).then(setGrid); }, [item.area_id]);
-  useEffect(() => { if (!detail && DETAIL[item.type]) lookup(DETAIL[item.type].slice(1, -1), item.id).then(setDetail); }, [item.type + item.id]);
-  useEffect(() => { if (info.place && info.place.id) lookup('places', info.place.id).then(setPlace); }, [info.place && info.place.id]);
+  const p = useLookup('photos', cur ? cur.id : null);
+  const where = useWhere(item);
+  const live = useRef(null);
+  live.current = { i: i, n: photos.length };
   useEffect(() => {
     const key = (e) => {
-      if (e.key === 'ArrowRight' && i < photos.length - 1) setI(i + 1);
-      if (e.key === 'ArrowLeft' && i > 0) setI(i - 1);
+      const s = live.current;
+      if (e.key === 'ArrowRight' && s.i < s.n - 1) setI(s.i + 1);
+      if (e.key === 'ArrowLeft' && s.i > 0) setI(s.i - 1);
     };
     window.addEventListener('keydown', key);
     return () => window.removeEventListener('keydown', key);
-  }, [i, photos.length]);
-  const placePt = place && place.lat !== null && place.lat !== undefined ? { lat: place.lat, lng: place.lng } : null;
-  const loc = info.location || (detail && detail.location);
-  const claimed = loc && loc.lat !== undefined && loc.lat !== null ? loc : null;
-  const exif = p && p.exif_location ? p.exif_location : null;
-  const title = KIND_LABELS[item.type] + ' · ' + (info.user ? info.user.display_name : '') + ' · ' + fmtDateTime(item.occurred_at);
+  }, []);
+  const title = KIND_LABELS[item.type] + ' · ' + memberName(item) + ' · ' + fmtDateTime(item.occurred_at);
+  if (item.type === 'rectification') {
+    const h = where.hazard;
+    return html`<${Modal} title=${title} onClose=${onClose} wide=${true}>
+      ${h ? html`<p class="gc-line">隐患: ${h.description}${h.rectification_statement ? html` · <span class="gc-muted">整改说明: ${h.rectification_statement}</span>` : null}</p>` : null}
+      <div class="gc-compare" data-testid="side-by-side">
+        <${Frame} ids=${before} at=${bi} onAt=${setBi} title="整改前 (隐患照片)" testid="before" />
+        <${Frame} ids=${photos.map((x) => x.id)} at=${i} onAt=${setI} title="整改后" testid="after" />
+      </div>
+      <div class="gc-compare-facts">
+        <div><h3>整改后照片信息</h3><${PhotoFacts} p=${p} /></div>
+        <div><h3>位置</h3><${WhereFacts} where=${where} p=${p} /></div>
+      </div>
+    </${Modal}>`;
+  }
   return html`<${Modal} title=${title} onClose=${onClose} wide=${true}>
-    ${item.type === 'rectification' ? html`<div class="gc-side-by-side" data-testid="side-by-side">
-      <section><h3>整改前 (隐患照片)</h3><div class="gc-pair">${info.before.map((id) => html`<${Thumb} key=${id} id=${id} big=${true} />`)}${info.before.length ? null : html`<p class="gc-muted">无</p>`}</div></section>
-      <section><h3>整改后</h3><div class="gc-pair">${photos.map((x) => html`<${Thumb} key=${x.id} id=${x.id} big=${true} />`)}</div></section>
-    </div>` : null}
     <div class="gc-viewer">
       <div class="gc-viewer-photo">
-        ${p ? html`<img src=${p.display_url} alt=${'照片 ' + (i + 1)} />` : html`<div class="gc-loading">正在加载…</div>`}
+        ${p ? html`<img src=${p.display_url} alt=${'照片 ' + (i + 1)} />` : html`<div class="gc-loading">${cur ? '正在加载…' : '没有照片'}</div>`}
         <div class="gc-viewer-nav">
           <${Btn} small=${true} disabled=${i <= 0} onClick=${() => setI(i - 1)}>← 上一张</${Btn}>
           <span>${photos.length ? (i + 1) + ' / ' + photos.length : '没有照片'}${cur && cur.item ? ' · 检查项 ' + cur.item : ''}</span>
@@ -207,9 +232,7 @@ function Viewer({ item, info, start, onClose }) {
         <h3>照片信息</h3>
         <${PhotoFacts} p=${p} />
         <h3>位置</h3>
-        <${MiniMap} boundary=${grid && grid.boundary} place=${placePt} claimed=${claimed} exif=${exif} />
-        ${claimed && grid && grid.name ? html`<p class="gc-muted">网格: ${grid.name}${detail && detail.distance_m ? ', 距网格 ' + fmtMetres(detail.distance_m) : ''}</p>` : null}
-        ${exif && placePt ? html`<p class="gc-muted">照片 GPS 距场所 ${fmtMetres(metres(exif, placePt))}</p>` : null}
+        <${WhereFacts} where=${where} p=${p} />
       </div>
     </div>
   </${Modal}>`;
@@ -236,6 +259,7 @@ function RejectDialog({ onCancel, onSubmit, busy, error }) {
       </fieldset>
       ${choice === PRESET_REASONS.length ? html`<label class="gc-field gc-wide"><span>其他原因</span>
         <textarea ref=${other} aria-label="其他原因" rows="2" maxlength="255" value=${text} onInput=${(e) => setText(e.target.value)}></textarea></label>` : null}
+      <p class="gc-muted">网格员会在手机上看到驳回原因。</p>
       <${Err} error=${error} />
       <div class="gc-modal-actions">
         <${Btn} onClick=${onCancel}>取消</${Btn}>
@@ -245,13 +269,14 @@ function RejectDialog({ onCancel, onSubmit, busy, error }) {
   </${Modal}>`;
 }
 
-function ConfirmBulk({ count, kinds, onCancel, onConfirm, busy, error }) {
+function ConfirmBulk({ count, scope, onCancel, onConfirm, busy, error }) {
   return html`<${Modal} title="批量通过" onClose=${onCancel}>
-    <p>将通过当前筛选下 <strong data-testid="bulk-count">${count}</strong> 条<strong>未标记异常</strong>的记录 (${kinds})。带异常标记的记录不会通过, 仍需逐条审核。</p>
+    <p>将通过当前筛选条件 (${scope}) 下 <strong data-testid="bulk-count">${count}</strong> 条<strong>未标记异常</strong>的待审核记录 (含其他页)。带异常标记的记录不会通过, 仍需逐条审核。</p>
+    <p class="gc-muted">若确认前队列发生变化 (新记录或他人已审核), 将不会通过任何记录, 并提示您重新确认。</p>
     <${Err} error=${error} />
     <div class="gc-modal-actions">
       <${Btn} onClick=${onCancel}>取消</${Btn}>
-      <button type="button" class="gc-btn gc-btn-primary" data-autofocus="1" disabled=${busy} onClick=${onConfirm}>确认通过 ${count} 条</button>
+      <button type="button" class="gc-btn gc-btn-primary" data-autofocus="1" disabled=${busy || !count} onClick=${onConfirm}>确认通过 ${count} 条</button>
     </div>
   </${Modal}>`;
 }
@@ -259,7 +284,7 @@ function ConfirmBulk({ count, kinds, onCancel, onConfirm, busy, error }) {
 function Help({ onClose }) {
   return html`<${Modal} title="快捷键" onClose=${onClose}>
     <table class="gc-table gc-keys"><tbody>
-      <tr><th>j / k</th><td>下一条 / 上一条</td></tr>
+      <tr><th>j / k</th><td>下一条 / 上一条 (本页最后一条再按 j 翻到下一页)</td></tr>
       <tr><th>a</th><td>通过当前记录</td></tr>
       <tr><th>r</th><td>驳回当前记录 (选择原因, 数字键选择, Enter 确认)</td></tr>
       <tr><th>Enter</th><td>放大查看照片 (← → 切换)</td></tr>
@@ -270,114 +295,149 @@ function Help({ onClose }) {
   </${Modal}>`;
 }
 
-function matches(item, f, gridsById, townshipPath) {
-  if (f.flag === 'flagged' && !(item.flags || []).length) return false;
-  if (f.flag === 'unflagged' && (item.flags || []).length) return false;
-  if (f.grid && String(item.area_id) !== f.grid) return false;
-  if (f.member && String(item.user_id) !== f.member) return false;
-  if (f.day && localDayOf(item.occurred_at) !== f.day) return false;
-  if (townshipPath) {
-    const g = gridsById.get(item.area_id);
-    if (!g || g.path.indexOf(townshipPath) !== 0) return false;
-  }
-  return true;
-}
-function localDayOf(iso) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+// How many pending records the filter selects, with and without flags (the bulk approval's expected_count).
+function useCounts(filter, tick, active) {
+  const [c, setC] = useState({ loading: true });
+  const key = JSON.stringify(filter) + '|' + tick + '|' + active;
+  useEffect(() => {
+    if (!active) { setC({ loading: false }); return undefined; }
+    let alive = true;
+    setC((x) => Object.assign({}, x, { loading: true }));
+    const total = (extra) => getPage('/reviews' + query(Object.assign({}, filter, extra, { page_size: 1 }))).then((r) => r.total);
+    Promise.all([total({ flagged_only: true }), total({ unflagged_only: true })]).then(
+      (r) => alive && setC({ flagged: r[0], unflagged: r[1], loading: false }),
+      (e) => alive && setC({ error: api.explain(e), loading: false }));
+    return () => { alive = false; };
+  }, [key]);
+  return c;
 }
 
+const NO_FILTER = { township: '', grid: '', member: '', kind: '', flag: '', day_from: '', day_to: '' };
+
 export function Review({ user }) {
-  const [f, setF] = useState({ township: '', grid: '', member: '', kind: '', flag: '', day: '' });
-  const [page, setPage] = useState(1);
+  const county = user.role === 'county_admin';
+  const [f, setF] = useState(NO_FILTER);
+  const [view, setView] = useState('pending');       // pending: the queue; decided: who decided what, when, why
+  const [win, setWin] = useState({ page: 1, focus: 0 });  // the server's page, and the card to focus on arrival
   const [focus, setFocusState] = useState(0);
   const focusNow = useRef(0);   // the focus as of the last key, before any re-render
   const setFocus = (n) => { focusNow.current = n; setFocusState(n); };
-  const [infos, setInfos] = useState({});
-  const [decided, setDecided] = useState({});    // "type:id" → {status, by, at, reason}
+  const [decided, setDecided] = useState({});    // "type:id" → {status, by, at, reason} decided on this screen
   const [modal, setModalState] = useState(null);  // {kind: 'view'|'reject'|'bulk'|'help', …}
   const modalNow = useRef(null);
   const setModal = (m) => { modalNow.current = m; setModalState(m); };
   const openModal = (m) => { if (!modalNow.current) setModal(m); };
   const [log, setLog] = useState([]);
-  const busy = useBusy();
-  const queuePath = '/reviews' + query({ type: f.kind, flagged_only: f.flag === 'flagged' ? 'true' : '' });
-  const q = useFetch(queuePath);
-  const townships = useFetch(user.role === 'county_admin' ? '/areas?level=township&page_size=100' : null);
-  const grids = useFetch('grids', () => getAll('/areas?level=grid'));
-  const members = useFetch('members', () => getAll('/users?role=member'));
-  const gridsById = useMemo(() => new Map((grids.data || []).map((g) => [g.id, g])), [grids.data]);
-  const known = { grids: gridsById, users: useMemo(() => new Map((members.data || []).map((u) => [u.id, u])), [members.data]) };
-  const townshipPath = f.township && townships.data ? (townships.data.find((t) => String(t.id) === f.township) || {}).path : '';
-  const all = (q.data || []).filter((it) => matches(it, f, gridsById, townshipPath));
-  const pending = all.filter((it) => !decided[it.type + ':' + it.id]);
-  const pages = Math.max(1, Math.ceil(all.length / PAGE));
-  const shown = all.slice((page - 1) * PAGE, page * PAGE);
-  const bulkItems = pending.filter((it) => !(it.flags || []).length);
+  const [error, setError] = useState(null);
+  const [rejecting, setRejecting] = useState(false);
+  const [bulkState, setBulkState] = useState({ busy: false, error: null });
+  const [tick, setTick] = useState(0);           // recount after each decision lands
+  const [inflightN, setInflightN] = useState(0);
+  const inflight = useRef(new Set());
+
+  const filter = serverFilter(f);
+  const listPath = '/reviews' + query(Object.assign({}, filter, {
+    flagged_only: f.flag === 'flagged', unflagged_only: f.flag === 'unflagged', status: view === 'decided' ? 'decided' : '',
+    page: win.page, page_size: PAGE }));
+  const q = useFetch(listPath, getPage);
+  const counts = useCounts(filter, tick, view === 'pending');
+  const townships = useFetch(county ? '/areas?level=township&page_size=100' : null);
+  const gridsPath = county ? (f.township ? '/areas?level=grid&under_id=' + f.township : null) : '/areas?level=grid';
+  const grids = useFetch(gridsPath, getAll);
+  const membersPath = county ? (f.township ? '/users?role=member&area_id=' + (f.grid || f.township) : null)
+    : '/users?role=member' + (f.grid ? '&area_id=' + f.grid : '');
+  const members = useFetch(membersPath, getAll);
+
+  const page = q.data || { items: [], total: 0, pages: 1 };
+  const shown = page.items;
+  const local = (it) => decided[keyOf(it)];
   const refs = useRef([]);
-  const set = (k) => (v) => { setF(Object.assign({}, f, { [k]: v })); setPage(1); setFocus(0); };
+  const set = (k) => (v) => {
+    const next = Object.assign({}, f, { [k]: v });
+    if (k === 'township') { next.grid = ''; next.member = ''; }
+    if (k === 'grid') next.member = '';
+    setF(next); setWin({ page: 1, focus: 0 }); setFocus(0);
+  };
+  useEffect(() => { if (q.data) setFocus(Math.min(win.focus, Math.max(q.data.items.length - 1, 0))); }, [q.data]);
+  useEffect(() => { const el = refs.current[focus]; if (el && document.activeElement !== el && !modalNow.current) el.focus({ preventScroll: false }); }, [focus, q.data]);
 
-  const listsReady = !grids.loading && !members.loading;
-  useEffect(() => {
-    if (!listsReady) return undefined;
-    let alive = true;
-    shown.forEach((it) => {
-      const k = it.type + ':' + it.id;
-      if (infos[k]) return;
-      enrich(it, known).then((x) => alive && setInfos((m) => Object.assign({}, m, { [k]: x })));
-    });
-    return () => { alive = false; };
-  }, [shown.map((x) => x.type + x.id).join(','), listsReady]);
-
-  useEffect(() => { const el = refs.current[focus]; if (el && document.activeElement !== el && !modal) el.focus({ preventScroll: false }); }, [focus, page, shown.length]);
-
-  function record(it, status, reason, out) {
-    const d = { status: status, by: (out && out.reviewed_by && out.reviewed_by.display_name) || user.display_name,
-      at: (out && out.reviewed_at) || new Date().toISOString(), reason: reason || null };
-    setDecided((m) => Object.assign({}, m, { [it.type + ':' + it.id]: d }));
-    setLog((l) => [Object.assign({ item: it, who: infos[it.type + ':' + it.id] }, d)].concat(l).slice(0, 50));
+  function record(it, d) {
+    setDecided((m) => Object.assign({}, m, { [keyOf(it)]: d }));
+    setLog((l) => [Object.assign({ item: it }, d)].concat(l).slice(0, 50));
   }
   // the focus moves on at once and the decision is sent behind it, so a reviewer never waits for the network;
-  // a record being sent is never sent twice, and a refusal shows and leaves the record undecided
-  const inflight = useRef(new Set());
+  // a record being sent is never sent twice; a refusal shows and leaves the record undecided, and a record someone
+  // else decided first shows their decision
   async function decide(it, decision, reason) {
-    const k = it.type + ':' + it.id;
+    const k = keyOf(it);
     if (inflight.current.has(k) || decided[k]) return false;
     inflight.current.add(k);
-    const out = await busy.run(() => api.post('/reviews/' + it.type + '/' + it.id, reason ? { decision: decision, reason: reason } : { decision: decision }));
-    inflight.current.delete(k);
-    if (out) record(it, out.review_status || (decision === 'approve' ? 'approved' : 'rejected'), reason, out);
-    return !!out;
+    setInflightN(inflight.current.size);
+    setError(null);
+    let ok = false;
+    try {
+      const out = await api.post('/reviews/' + it.type + '/' + it.id, reason ? { decision: decision, reason: reason } : { decision: decision });
+      record(it, decisionOf(out, user.display_name));
+      ok = true;
+    } catch (e) {
+      const d = e.detail || {};
+      if (e.code === 'already_decided' && d.review_status) {
+        record(it, decisionOf(d, ''));
+        setError('该记录已由' + (d.reviewed_by ? ' ' + d.reviewed_by.display_name + ' ' : '他人') + '审核, 以其决定为准');
+      } else {
+        setError(api.explain(e));
+      }
+    } finally {
+      inflight.current.delete(k);
+      setInflightN(inflight.current.size);
+      setTick((x) => x + 1);
+    }
+    return ok;
   }
   function approve(it) {
-    if (!it || inflight.current.has(it.type + ':' + it.id) || decided[it.type + ':' + it.id]) return;
+    if (!it || inflight.current.has(keyOf(it)) || decided[keyOf(it)]) return;
     next(it);
     decide(it, 'approve');
   }
   async function reject(it, reason) {
-    if (await decide(it, 'reject', reason)) { setModal(null); next(it); }
+    setRejecting(true);
+    const ok = await decide(it, 'reject', reason);
+    setRejecting(false);
+    if (ok || decided[keyOf(it)]) { setModal(null); next(it); }
   }
+  // every unflagged pending record the filters select, on every page: the server approves them only if it still
+  // counts what this screen showed (409 count_changed otherwise, and nothing is approved)
   async function bulk() {
-    const ids = bulkItems.map((it) => it.id);
-    const kinds = Array.from(new Set(bulkItems.map((it) => it.type)));
-    // one call per kind with the explicit list: exactly the records the admin saw counted, nothing else
-    let approved = 0;
-    for (const kind of kinds) {
-      const list = bulkItems.filter((it) => it.type === kind).map((it) => it.id);
-      const out = await busy.run(() => api.post('/reviews/bulk-approve', { type: kind, ids: list }));
-      if (!out) return;
-      approved += out.approved;
+    const expected = counts.unflagged;
+    setBulkState({ busy: true, error: null });
+    try {
+      const out = await api.post('/reviews/bulk-approve', { filter: filter, expected_count: expected });
+      const now = new Date().toISOString();
+      const m = Object.assign({}, decided);
+      shown.forEach((it) => { if (!(it.flags || []).length && !standing(it, m[keyOf(it)])) m[keyOf(it)] = { status: 'approved', by: user.display_name, bulk: true, at: now }; });
+      setDecided(m);
+      setLog((l) => [{ status: 'approved', by: user.display_name, at: now, bulk: out.approved, item: null }].concat(l));
+      setBulkState({ busy: false, error: null });
+      setModal(null);
+    } catch (e) {
+      const d = e.detail || {};
+      setBulkState({ busy: false, error: e.code === 'count_changed'
+        ? '队列已变化: 您确认的是 ' + expected + ' 条, 现在是 ' + d.actual + ' 条未标记记录。未通过任何记录, 请核对后重新确认。'
+        : api.explain(e) });
     }
-    const now = new Date().toISOString();
-    const m = Object.assign({}, decided);
-    bulkItems.forEach((it) => { m[it.type + ':' + it.id] = { status: 'approved', by: user.display_name + ' (批量)', at: now }; });
-    setDecided(m);
-    setLog((l) => [{ status: 'approved', by: user.display_name, at: now, reason: null, bulk: approved, item: null }].concat(l));
-    setModal(null);
-    if (approved !== ids.length) busy.setError('已通过 ' + approved + ' 条; 其余 ' + (ids.length - approved) + ' 条已被他人审核或已变化, 请刷新');
+    setTick((x) => x + 1);
   }
+  // the next page starts after what is still pending here: records decided on this page have left the queue
+  function nextPage() {
+    const start = (win.page - 1) * PAGE;
+    const gone = view === 'pending' ? shown.filter((it) => decided[keyOf(it)] || inflight.current.has(keyOf(it))).length : 0;
+    const offset = start + shown.length - gone;
+    setWin({ page: Math.floor(offset / PAGE) + 1, focus: offset % PAGE });
+  }
+  function goPage(n) { if (n > win.page) nextPage(); else setWin({ page: n, focus: 0 }); }
   function next(from) {
     const at = from ? shown.indexOf(from) : focusNow.current;
-    const busyOrDone = (x) => decided[x.type + ':' + x.id] || inflight.current.has(x.type + ':' + x.id);
+    const busyOrDone = (x) => decided[keyOf(x)] || inflight.current.has(keyOf(x));
     const idx = shown.findIndex((x, n) => n > at && !busyOrDone(x));
     setFocus(idx >= 0 ? idx : Math.min(at + 1, shown.length - 1));
   }
@@ -385,7 +445,7 @@ export function Review({ user }) {
   // one listener for the screen's life, reading the state of the latest render (an effect re-registered after
   // each render would lag a frame behind a fast typist, still seeing a dialog that just closed)
   const live = useRef(null);
-  live.current = { modal: modal, shown: shown, focus: focus, decided: decided, infos: infos, approve: approve };
+  live.current = { shown: shown, decided: decided, approve: approve, nextPage: nextPage, more: win.page < page.pages, view: view };
   useEffect(() => {
     function key(e) {
       const s = live.current;
@@ -393,47 +453,67 @@ export function Review({ user }) {
       const t = e.target;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
       const it = s.shown[focusNow.current];
-      const open = it && !s.decided[it.type + ':' + it.id];
-      if (e.key === 'j') { e.preventDefault(); setFocus(Math.min(focusNow.current + 1, s.shown.length - 1)); }
-      else if (e.key === 'k') { e.preventDefault(); setFocus(Math.max(focusNow.current - 1, 0)); }
+      const open = it && s.view === 'pending' && !standing(it, s.decided[keyOf(it)]);
+      if (e.key === 'j') {
+        e.preventDefault();
+        if (focusNow.current >= s.shown.length - 1 && s.more) s.nextPage();
+        else setFocus(Math.min(focusNow.current + 1, s.shown.length - 1));
+      } else if (e.key === 'k') { e.preventDefault(); setFocus(Math.max(focusNow.current - 1, 0)); }
       else if (e.key === 'a' && open) { e.preventDefault(); s.approve(it); }
       else if (e.key === 'r' && open) { e.preventDefault(); openModal({ kind: 'reject', item: it }); }
-      else if (e.key === 'Enter' && it && s.infos[it.type + ':' + it.id] && t && t.tagName !== 'BUTTON' && t.tagName !== 'A') { e.preventDefault(); openModal({ kind: 'view', item: it, start: 0 }); }
+      else if (e.key === 'Enter' && it && t && t.tagName !== 'BUTTON' && t.tagName !== 'A') { e.preventDefault(); openModal({ kind: 'view', item: it, start: 0 }); }
       else if (e.key === '?') { e.preventDefault(); openModal({ kind: 'help' }); }
     }
     window.addEventListener('keydown', key);
     return () => window.removeEventListener('keydown', key);
   }, []);
 
-  const flaggedCount = pending.filter((it) => (it.flags || []).length).length;
+  const bulkN = f.flag === 'flagged' ? 0 : (counts.unflagged || 0);
+  const scopeText = [
+    f.township && townships.data ? (townships.data.find((t) => String(t.id) === f.township) || {}).name : '',
+    f.grid && grids.data ? (grids.data.find((g) => String(g.id) === f.grid) || {}).name : '',
+    f.member && members.data ? (members.data.find((u) => String(u.id) === f.member) || {}).display_name : '',
+    f.kind ? KIND_LABELS[f.kind] : '',
+    f.day_from || f.day_to ? (f.day_from || '…') + ' 至 ' + (f.day_to || '…') : '',
+  ].filter(Boolean).join(' · ') || '全部';
+  const switchView = (v) => { setView(v); setWin({ page: 1, focus: 0 }); setFocus(0); };
   return html`<${Screen} title="照片审核" actions=${html`
+      <${Btn} onClick=${() => { q.reload(); setTick((x) => x + 1); }} title="重新读取队列">刷新</${Btn}>
       <${Btn} onClick=${() => setModal({ kind: 'help' })} title="快捷键 (?)">快捷键 ?</${Btn}>
-      <${Btn} kind="primary" disabled=${!bulkItems.length || busy.busy} onClick=${() => setModal({ kind: 'bulk' })}>批量通过未标记 (${bulkItems.length})</${Btn}>`}>
+      ${view === 'pending' ? html`<${Btn} kind="primary" disabled=${!bulkN || counts.loading || inflightN > 0 || bulkState.busy} onClick=${() => { setBulkState({ busy: false, error: null }); setModal({ kind: 'bulk' }); }}>批量通过未标记 (${counts.loading && counts.unflagged === undefined ? '…' : bulkN})</${Btn}>` : null}`}>
+    <div class="gc-tabs" role="tablist" aria-label="审核视图">
+      <button type="button" role="tab" aria-selected=${view === 'pending'} class=${view === 'pending' ? 'gc-on' : ''} onClick=${() => switchView('pending')}>待审核</button>
+      <button type="button" role="tab" aria-selected=${view === 'decided'} class=${view === 'decided' ? 'gc-on' : ''} onClick=${() => switchView('decided')}>已审核 (谁、何时、为何)</button>
+    </div>
     <${Filters}>
-      ${user.role === 'county_admin' ? html`<${Select} label="乡镇" value=${f.township} onChange=${set('township')} options=${(townships.data || []).map((t) => [t.id, t.name])} />` : null}
-      <${Select} label="网格" value=${f.grid} onChange=${set('grid')} options=${(grids.data || []).filter((g) => !townshipPath || g.path.indexOf(townshipPath) === 0).map((g) => [g.id, g.name])} />
-      <${Select} label="网格员" value=${f.member} onChange=${set('member')} options=${(members.data || []).map((u) => [u.id, u.display_name])} />
+      ${county ? html`<${Select} label="乡镇" value=${f.township} onChange=${set('township')} options=${(townships.data || []).map((t) => [t.id, t.name])} />` : null}
+      <${Select} label="网格" value=${f.grid} onChange=${set('grid')} empty=${county && !f.township ? '全部 (先选乡镇)' : '全部'} options=${(grids.data || []).map((g) => [g.id, g.name])} />
+      <${Select} label="网格员" value=${f.member} onChange=${set('member')} empty=${county && !f.township ? '全部 (先选乡镇)' : '全部'} options=${(members.data || []).map((u) => [u.id, u.display_name])} />
       <${Select} label="类型" value=${f.kind} onChange=${set('kind')} options=${Object.keys(KIND_LABELS).map((k) => [k, KIND_LABELS[k]])} />
-      <${Select} label="异常标记" value=${f.flag} onChange=${set('flag')} options=${[['flagged', '有异常'], ['unflagged', '无异常']]} />
-      <${Input} label="日期" type="date" value=${f.day} onInput=${set('day')} />
+      <${Select} label="异常标记" value=${f.flag} onChange=${set('flag')} options=${[['flagged', '仅有异常'], ['unflagged', '仅无异常']]} />
+      <${Input} label="日期从" type="date" value=${f.day_from} max=${f.day_to || undefined} onInput=${set('day_from')} />
+      <${Input} label="日期至" type="date" value=${f.day_to} min=${f.day_from || undefined} onInput=${set('day_to')} />
+      <p class="gc-hint">日期按北京时间的记录日, 格式 年-月-日 (如 2026-12-01)</p>
     </${Filters}>
-    <p class="gc-summary" data-testid="review-summary">待审核 <strong>${pending.length}</strong> 条, 其中有异常标记 <strong>${flaggedCount}</strong> 条 (异常在前)</p>
-    <${Err} error=${q.error || busy.error} onRetry=${q.error ? q.reload : null} />
+    ${view === 'pending' ? html`<p class="gc-summary" data-testid="review-summary">${counts.flagged === undefined ? '正在统计…'
+      : html`待审核 <strong>${counts.flagged + counts.unflagged}</strong> 条, 其中有异常标记 <strong>${counts.flagged}</strong> 条 (异常在前)`}</p>`
+      : html`<p class="gc-summary" data-testid="review-summary">已审核 <strong>${page.total}</strong> 条, 最近的决定在前</p>`}
+    <${Err} error=${q.error || counts.error || error} onRetry=${q.error ? q.reload : null} />
     ${q.loading && !q.data ? html`<${Loading} />` : null}
-    ${q.data && !all.length ? html`<${Empty} text="没有待审核的记录" />` : null}
-    <div class="gc-cards" role="list">
-      ${shown.map((it, n) => html`<${Card} key=${it.type + it.id} item=${it} info=${infos[it.type + ':' + it.id]} focused=${n === focus}
-        decided=${decided[it.type + ':' + it.id]} cardRef=${(el) => { refs.current[n] = el; }}
+    ${q.data && !shown.length ? html`<${Empty} text=${view === 'pending' ? '没有待审核的记录' : '没有已审核的记录'} />` : null}
+    <div class=${'gc-cards' + (q.loading && q.data ? ' gc-stale' : '')} role="list">
+      ${shown.map((it, n) => html`<${Card} key=${keyOf(it)} item=${it} focused=${n === focus}
+        decided=${standing(it, local(it))} cardRef=${(el) => { refs.current[n] = el; }}
         onFocus=${() => setFocus(n)} onOpen=${(i) => setModal({ kind: 'view', item: it, start: i })}
         onApprove=${() => approve(it)} onReject=${() => setModal({ kind: 'reject', item: it })} />`)}
     </div>
-    <${Pager} page=${page} pages=${pages} total=${all.length} onPage=${(p) => { setPage(p); setFocus(0); }} />
+    <${Pager} page=${win.page} pages=${page.pages} total=${page.total} onPage=${goPage} />
     ${log.length ? html`<section class="gc-log"><h2>本次审核记录</h2><ul>${log.map((d) => html`<li>
-      ${d.bulk !== undefined ? html`批量通过 ${d.bulk} 条 · ${d.by} · ${fmtDateTime(d.at)}` : html`
-      ${KIND_LABELS[d.item.type]} #${d.item.id} ${d.who && d.who.user ? d.who.user.display_name : ''}: <${Decision} d=${d} />`}</li>`)}</ul></section>` : null}
-    ${modal && modal.kind === 'view' && infos[modal.item.type + ':' + modal.item.id] ? html`<${Viewer} item=${modal.item} info=${infos[modal.item.type + ':' + modal.item.id]} start=${modal.start} onClose=${() => setModal(null)} />` : null}
-    ${modal && modal.kind === 'reject' ? html`<${RejectDialog} busy=${busy.busy} error=${busy.error} onCancel=${() => setModal(null)} onSubmit=${(r) => reject(modal.item, r)} />` : null}
-    ${modal && modal.kind === 'bulk' ? html`<${ConfirmBulk} count=${bulkItems.length} kinds=${Array.from(new Set(bulkItems.map((it) => KIND_LABELS[it.type]))).join('、')} busy=${busy.busy} error=${busy.error} onCancel=${() => setModal(null)} onConfirm=${bulk} />` : null}
+      ${d.item === null ? html`批量通过 ${d.bulk} 条 · ${d.by} · ${fmtDateTime(d.at)}` : html`
+      ${KIND_LABELS[d.item.type]} #${d.item.id} ${memberName(d.item)}: <${Decision} d=${d} />`}</li>`)}</ul></section>` : null}
+    ${modal && modal.kind === 'view' ? html`<${Viewer} item=${modal.item} start=${modal.start} onClose=${() => setModal(null)} />` : null}
+    ${modal && modal.kind === 'reject' ? html`<${RejectDialog} busy=${rejecting} error=${error} onCancel=${() => setModal(null)} onSubmit=${(r) => reject(modal.item, r)} />` : null}
+    ${modal && modal.kind === 'bulk' ? html`<${ConfirmBulk} count=${bulkN} scope=${scopeText} busy=${bulkState.busy} error=${bulkState.error} onCancel=${() => setModal(null)} onConfirm=${bulk} />` : null}
     ${modal && modal.kind === 'help' ? html`<${Help} onClose=${() => setModal(null)} />` : null}
   </${Screen}>`;
 }
