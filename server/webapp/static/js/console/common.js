@@ -159,14 +159,14 @@ export function Modal({ title, onClose, children, wide }) {
   useEffect(() => {
     const first = box.current && (box.current.querySelector('[data-autofocus]') ||
       box.current.querySelector('.gc-modal-body textarea, .gc-modal-body input, .gc-modal-body select, .gc-modal-body button') ||
-      box.current.querySelector('button'));
+      box.current);   // a dialog with nothing to fill in holds the focus itself: Enter never hits its × by accident
     if (first) first.focus();
     const key = (e) => { if (e.key === 'Escape') { e.stopPropagation(); onClose(); } };
     window.addEventListener('keydown', key, true);
     return () => window.removeEventListener('keydown', key, true);
   }, []);
   return html`<div class="gc-modal-mask" onClick=${(e) => { if (e.target === e.currentTarget) onClose(); }}>
-    <div class=${'gc-modal' + (wide ? ' gc-modal-wide' : '')} role="dialog" aria-modal="true" aria-label=${title} ref=${box}>
+    <div class=${'gc-modal' + (wide ? ' gc-modal-wide' : '')} role="dialog" aria-modal="true" aria-label=${title} ref=${box} tabindex="-1">
       <header><h2>${title}</h2><button type="button" class="gc-x" aria-label="关闭" onClick=${onClose}>×</button></header>
       <div class="gc-modal-body">${children}</div>
     </div>

@@ -45,22 +45,27 @@ function placeLabels(points, segments, W, H) {
   const placed = [];
   return points.map((pt) => {
     const w = pt.text.length * CHAR_W;
-    const options = [
-      { x: pt.x + 10, y: pt.y + 4, anchor: 'start', box: { x0: pt.x + 8, x1: pt.x + 10 + w, y0: pt.y - 8, y1: pt.y + 6 } },
-      { x: pt.x - 10, y: pt.y + 4, anchor: 'end', box: { x0: pt.x - 10 - w, x1: pt.x - 8, y0: pt.y - 8, y1: pt.y + 6 } },
-      { x: pt.x, y: pt.y - 11, anchor: 'middle', box: { x0: pt.x - w / 2, x1: pt.x + w / 2, y0: pt.y - 9 - LABEL_H, y1: pt.y - 8 } },
-      { x: pt.x, y: pt.y + 21, anchor: 'middle', box: { x0: pt.x - w / 2, x1: pt.x + w / 2, y0: pt.y + 9, y1: pt.y + 9 + LABEL_H } },
-    ];
+    const options = [];
+    [10, 30, 54].forEach((d, far) => {
+      options.push({ far: far, d: d, x: pt.x + d, y: pt.y + 4, anchor: 'start', box: { x0: pt.x + d - 2, x1: pt.x + d + w, y0: pt.y - 8, y1: pt.y + 6 } });
+      options.push({ far: far, d: -d, x: pt.x - d, y: pt.y + 4, anchor: 'end', box: { x0: pt.x - d - w, x1: pt.x - d + 2, y0: pt.y - 8, y1: pt.y + 6 } });
+      if (!far) {
+        options.push({ far: 0, d: 0, x: pt.x, y: pt.y - 11, anchor: 'middle', box: { x0: pt.x - w / 2, x1: pt.x + w / 2, y0: pt.y - 9 - LABEL_H, y1: pt.y - 9 } });
+        options.push({ far: 0, d: 0, x: pt.x, y: pt.y + 21, anchor: 'middle', box: { x0: pt.x - w / 2, x1: pt.x + w / 2, y0: pt.y + 9, y1: pt.y + 9 + LABEL_H } });
+      }
+    });
     const cost = (o) => {
       const b = o.box;
       const out = b.x0 < 0 || b.x1 > W || b.y0 < 0 || b.y1 > H ? 100 : 0;
       const lines = segments.filter((seg) => crosses(seg, b)).length;
-      const labels = placed.filter((q) => !(q.x1 < b.x0 || q.x0 > b.x1 || q.y1 < b.y0 || q.y0 > b.y1)).length;
-      return out + lines + 10 * labels;
+      const labels = placed.filter((q) => !(q.x1 <= b.x0 || q.x0 >= b.x1 || q.y1 <= b.y0 || q.y0 >= b.y1)).length;
+      return out + 3 * lines + 10 * labels + o.far;
     };
     let best = options[0];
     options.forEach((o) => { if (cost(o) < cost(best)) best = o; });
     placed.push(best.box);
+    // a label moved away from its point keeps a thin leader to it
+    best.leader = best.far ? { x1: pt.x + Math.sign(best.d) * 7, x2: best.x - Math.sign(best.d) * 2, y: pt.y } : null;
     return best;
   });
 }
@@ -104,6 +109,7 @@ export function MiniMap({ boundary, place, claimed, exif, width, height }) {
       ${lines.map((l) => html`<line x1=${px(l[0].lng)} y1=${py(l[0].lat)} x2=${px(l[1].lng)} y2=${py(l[1].lat)} class="gc-map-line" />`)}
       ${shown.map((p, n) => html`<g class=${p[2]}>
         <circle cx=${px(pts[p[0]].lng)} cy=${py(pts[p[0]].lat)} r="6" />
+        ${labels[n].leader ? html`<line x1=${labels[n].leader.x1} y1=${labels[n].leader.y} x2=${labels[n].leader.x2} y2=${labels[n].leader.y} class="gc-map-leader" />` : null}
         <text x=${labels[n].x} y=${labels[n].y} text-anchor=${labels[n].anchor}>${p[1]}</text></g>`)}
     </svg>
     <figcaption>
