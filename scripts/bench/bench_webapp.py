@@ -10,12 +10,15 @@ emulation (CDP Network.emulateNetworkConditions) at a weak 3G profile: 400 kbit/
   installed), against the raw transfer time of the bytes that load moved (bytes at 400 kbit/s + one round trip);
 - a visit with three photos of GRIDPATROL_BENCH_WEBAPP_PHOTO_MB MB (default 4) sent by the outbox (resumable
   upload above 1 MB, then /sync), against the same bytes POSTed raw from the same page under the same profile;
-- the JS heap (after a forced GC) once 30 photos are in one visit form, against the heap of the empty form.
+- the JS heap (after a forced GC) once 30 photos are in one visit form, against the heap of the empty form, and the
+  object URLs of the thumbnails still alive after leaving the form (all revoked: 0).
+GRIDPATROL_BENCH_WEBAPP_ONLY=load,home,upload,heap (comma-separated) runs some of the parts; default all.
 """
 from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import random
 import re
@@ -38,6 +41,11 @@ BYTES_PER_S = KBIT * 1000 / 8
 PHOTO_MB = float(os.environ.get("GRIDPATROL_BENCH_WEBAPP_PHOTO_MB", "4"))
 HEAP_PHOTOS = int(os.environ.get("GRIDPATROL_BENCH_WEBAPP_HEAP_PHOTOS", "30"))
 PASSWORD = "correct-horse-1"
+PARTS = set(os.environ.get("GRIDPATROL_BENCH_WEBAPP_ONLY", "load,home,upload,heap").split(","))
+# counts the object URLs the page makes and revokes (thumbnails are object URLs of the photos in IndexedDB)
+COUNT_OBJECT_URLS = """(() => { const make = URL.createObjectURL, revoke = URL.revokeObjectURL; window.__liveUrls = new Set();
+  URL.createObjectURL = function (b) { const u = make.call(URL, b); window.__liveUrls.add(u); return u; };
+  URL.revokeObjectURL = function (u) { window.__liveUrls.delete(u); return revoke.call(URL, u); }; })();"""
 
 
 def database() -> str:
@@ -231,6 +239,7 @@ def heap_after_photos(browser, url: str, tmp: Path) -> dict[str, float]:
     path = tmp / "heap.jpg"
     path.write_bytes(data)
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, base_url=url, locale="zh-CN", service_workers="block")
+    ctx.add_init_script(COUNT_OBJECT_URLS)
     page = ctx.new_page()
     log_in(page)
     page.wait_for_function("() => !!document.body.dataset.offlineReady")
@@ -253,33 +262,48 @@ def heap_after_photos(browser, url: str, tmp: Path) -> dict[str, float]:
         box.get_by_label(label).set_input_files(str(path))
         page.wait_for_function("(n) => document.querySelectorAll('.gp-thumb img').length >= n", arg=n + 1)
     after = heap()
+    shown = page.evaluate("() => window.__liveUrls.size")
+    page.goto("/app/#/today")   # leaving the form must revoke every thumbnail's object URL
+    page.get_by_text("待巡查场所").wait_for()
+    page.wait_for_timeout(500)
+    left = page.evaluate("() => window.__liveUrls.size")
     ctx.close()
-    return {"before_mb": before, "after_mb": after, "photo_mb": len(data) / 1e6}
+    return {"before_mb": before, "after_mb": after, "photo_mb": len(data) / 1e6, "urls_shown": shown, "urls_left": left}
 
 
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)   # one line per request would bury the figures
     tmp = Path(tempfile.mkdtemp(prefix="gp-bench-webapp-"))
     db_url = database()
+    h: dict = {}
+    v: dict = {}
+    m: dict = {}
+    total = floor = 0
     with serve_in_thread(lambda url: build_app(url, db_url, tmp)) as (url, app):
-        total, floor, sizes = first_load_bytes(app)
-        print(f"first load of /app/, gzip: {total / 1024:.1f} KB; floor (WeUI CSS + vendored libraries): "
-              f"{floor / 1024:.1f} KB ({total / floor:.2f}×); goal ≤ 150 KB")
-        for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:6]:
-            print(f"    {name}: {size / 1024:.1f} KB")
+        if "load" in PARTS:
+            total, floor, sizes = first_load_bytes(app)
+            print(f"first load of /app/, gzip: {total / 1024:.1f} KB in {len(sizes)} files; floor (WeUI CSS + vendored "
+                  f"libraries): {floor / 1024:.1f} KB ({total / floor:.2f}×); goal ≤ 150 KB")
+            for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:6]:
+                print(f"    {name}: {size / 1024:.1f} KB")
         with sync_playwright() as p:
             browser = launch_chromium(p)
-            h = home_times(browser, url)
-            print(f"home screen usable at {KBIT} kbit/s, {RTT_MS} ms RTT: cold {h['cold_s']:.2f} s "
-                  f"(raw transfer of its {h['cold_bytes'] / 1024:.0f} KB: {h['cold_raw_s']:.2f} s, {h['cold_s'] / h['cold_raw_s']:.2f}×; goal < 4 s), "
-                  f"warm {h['warm_s']:.2f} s (median of 3; moved {h['warm_bytes'] / 1024:.1f} KB, raw {h['warm_raw_s']:.2f} s; goal < 1 s)")
-            v = visit_upload(browser, url, tmp)
-            print(f"a visit with three {PHOTO_MB:g} MB photos ({v['bytes'] / 1e6:.1f} MB) through the outbox: {v['outbox_s']:.1f} s; "
-                  f"the same bytes POSTed raw: {v['raw_s']:.1f} s ({v['outbox_s'] / v['raw_s']:.2f}×; goal ≤ 1.2×)")
-            m = heap_after_photos(browser, url, tmp)
-            print(f"JS heap with {HEAP_PHOTOS} photos of {m['photo_mb']:.1f} MB in one visit: {m['after_mb']:.1f} MB "
-                  f"(empty form {m['before_mb']:.1f} MB; goal < 60 MB)")
+            if "home" in PARTS:
+                h = home_times(browser, url)
+                print(f"home screen usable at {KBIT} kbit/s, {RTT_MS} ms RTT: cold {h['cold_s']:.2f} s "
+                      f"(raw transfer of its {h['cold_bytes'] / 1024:.0f} KB: {h['cold_raw_s']:.2f} s, {h['cold_s'] / h['cold_raw_s']:.2f}×; goal < 4 s), "
+                      f"warm {h['warm_s']:.2f} s (median of 3; moved {h['warm_bytes'] / 1024:.1f} KB, raw {h['warm_raw_s']:.2f} s; goal < 1 s)")
+            if "upload" in PARTS:
+                v = visit_upload(browser, url, tmp)
+                print(f"a visit with three {PHOTO_MB:g} MB photos ({v['bytes'] / 1e6:.1f} MB) through the outbox: {v['outbox_s']:.1f} s; "
+                      f"the same bytes POSTed raw: {v['raw_s']:.1f} s ({v['outbox_s'] / v['raw_s']:.2f}×; goal ≤ 1.2×)")
+            if "heap" in PARTS:
+                m = heap_after_photos(browser, url, tmp)
+                print(f"JS heap with {HEAP_PHOTOS} photos of {m['photo_mb']:.1f} MB in one visit: {m['after_mb']:.1f} MB "
+                      f"(empty form {m['before_mb']:.1f} MB; goal < 60 MB); thumbnails' object URLs: {m['urls_shown']} "
+                      f"alive in the form, {m['urls_left']} after leaving it (goal 0)")
             browser.close()
     print(json.dumps({"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "first_load_gzip": total,
                       "floor_gzip": floor, **h, **v, **m}))

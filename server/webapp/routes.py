@@ -143,8 +143,11 @@ def app_page() -> Response:
 
 @blp.get("/app/sw.js")
 def service_worker() -> Response:
-    """The worker's script names this build and its shell files, so every release installs a fresh worker."""
-    shell = ["/app/"] + [asset(p) for p in static_files() if not p.startswith("vendor/manifest")
+    """The worker's script names this build and its shell files, so every release installs a fresh worker.
+    The shell is what a member needs offline: not the console (admins, online) nor the public pages (outside the
+    worker's /app/ scope), which a member's phone would otherwise download on its first visit."""
+    shell = ["/app/"] + [asset(p) for p in static_files() if not p.startswith(("vendor/manifest", "js/console/",
+                                                                                "js/public/", "css/console"))
                          and not p.endswith(("LICENSE", "LICENSE.txt"))]
     text = (STATIC / "sw.js").read_text().replace("__BUILD__", build_id()).replace("__SHELL__", json.dumps(shell))
     response = Response(text, mimetype="text/javascript")

@@ -115,9 +115,19 @@ def phone(browser: Any, live: Live) -> Iterator[Any]:
     ctx.close()
 
 
+PIN_TAB_BAR = """(on) => { const bar = document.querySelector('.gp-tabbar'); if (!bar) return;
+  bar.style.position = on ? 'absolute' : ''; bar.parentElement.style.position = on ? 'relative' : ''; }"""
+
+
 def shot(page: Any, name: str, full_page: bool = True) -> None:
+    """A screenshot for docs/screenshots; a whole page shows the field app's fixed tab bar where a person sees it
+    once scrolled to the end (below the last button), not across the middle of the page."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if full_page:
+        page.evaluate(PIN_TAB_BAR, True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+    if full_page:
+        page.evaluate(PIN_TAB_BAR, False)
 
 
 def live_headers(live: Live, username: str) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """Tokens and accounts under the outbox: an expired access token and a revoked refresh token pause the queue and
-ask for a login, nothing is dropped, nothing is sent under another member's account; 大字模式 on a 320-px screen."""
+ask for a login, nothing is dropped, nothing is sent under another member's account (大字模式: test_care_mode.py)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -70,50 +70,3 @@ def test_logout_is_refused_while_items_wait(phone, live, tmp_path):
     phone.get_by_role("button", name="知道了").click()
     assert phone.evaluate("() => !!localStorage.getItem('gridpatrol.tokens')")
 
-
-def test_care_mode_on_a_320_px_screen(browser, live, tmp_path):
-    ctx = browser.new_context(viewport={"width": 320, "height": 640}, device_scale_factor=2, is_mobile=True,
-                              has_touch=True, locale="zh-CN", base_url=live.url,
-                              geolocation={"latitude": 29.2, "longitude": 120.05, "accuracy": 30},
-                              permissions=["geolocation"])
-    page = ctx.new_page()
-    try:
-        log_in(page)
-        page.get_by_role("link", name="我的", exact=True).click()
-        page.get_by_text("大字模式", exact=True).click()
-        assert page.get_by_role("switch", name="大字模式").is_checked()
-        assert page.evaluate("() => document.body.dataset.weuiMode") == "care"
-        assert page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)") >= 18
-
-        def no_overflow() -> None:
-            width = page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
-            assert width <= 320, (page.url, width)
-
-        def tall(locator, name) -> None:
-            box = locator.bounding_box()
-            assert box and box["height"] >= 60, (name, box)
-
-        for hash_ in ("today", "me", "tasks", "hazards", "places", "report", "snap"):
-            page.goto(f"/app/#/{hash_}")
-            page.wait_for_timeout(400)
-            no_overflow()
-            assert page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") >= 18
-        page.goto("/app/#/today")
-        tall(page.get_by_role("link", name="进岗打卡").first, "进岗打卡 on today")
-        page.goto("/app/#/checkin")
-        page.get_by_test_id("gps-accuracy").wait_for()
-        tall(page.get_by_role("button", name="打卡"), "打卡")
-        tall(page.locator("label.gp-camera"), "拍照")
-        no_overflow()
-        shot(page, "16-care-mode-320", full_page=False)
-        page.goto("/app/#/patrol/%d" % live.world.places["P1"].id)
-        page.locator("[data-item]").first.wait_for()
-        no_overflow()
-        tall(page.get_by_role("button", name="下一步: 核对"), "下一步")
-        page.get_by_role("button", name="下一步: 核对").click()
-        tall(page.get_by_role("button", name="提交巡查"), "提交巡查")
-        page.goto("/report")
-        page.get_by_label("问题描述").wait_for()
-        no_overflow()
-    finally:
-        ctx.close()

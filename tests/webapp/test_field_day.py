@@ -29,6 +29,7 @@ def test_a_members_whole_day_by_clicking(phone, live, session, tmp_path):
     paths = {name: photo_file(tmp_path, name, data) for name, data in files.items()}
 
     log_in(phone)
+    phone.get_by_text("待巡查场所").wait_for()   # today's answer is in, not only the shell
     shot(phone, "01-today")
     phone.get_by_role("link", name="进岗打卡").first.click()
     phone.get_by_test_id("gps-accuracy").wait_for()
@@ -40,6 +41,8 @@ def test_a_members_whole_day_by_clicking(phone, live, session, tmp_path):
     phone.get_by_text("打卡成功, 已上传").wait_for()
 
     phone.goto("/app/#/places")
+    phone.get_by_role("link", name="测试P1五金厂").wait_for()
+    shot(phone, "24-places")
     phone.get_by_role("link", name="测试P1五金厂").click()
     answer_checklist(phone, paths["visit.jpg"])
     shot(phone, "03-patrol")
@@ -80,6 +83,9 @@ def test_a_members_whole_day_by_clicking(phone, live, session, tmp_path):
     phone.goto("/app/#/me/outbox")
     phone.get_by_text("已上传").first.wait_for()
     shot(phone, "08-outbox")
+    phone.get_by_role("link", name="我的", exact=True).click()
+    phone.get_by_text("大字模式", exact=True).wait_for()
+    shot(phone, "25-me")
     assert not phone.js_errors
 
     m1 = live.world.users["m1"].id

@@ -5,7 +5,7 @@ import * as api from './api.js';
 import * as outbox from './outbox.js';
 import * as store from './store.js';
 import { useRoute, go } from './router.js';
-import { Overlays, alert } from './ui/widgets.js';
+import { Overlays, Loading, alert } from './ui/widgets.js';
 import { prefs, setCare } from './prefs.js';
 import { Login } from './screens/login.js';
 import { prefetch } from './offline.js';
@@ -33,16 +33,38 @@ function useOutbox() {
   return snap;
 }
 
+// A screen imported when first opened; once loaded it renders at once on every later visit.
+const loadedScreens = {};
+function LazyScreen({ entry, props }) {
+  const [mod, setMod] = useState(loadedScreens[entry.name] || null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    if (mod) return;
+    entry.load().then((m) => { loadedScreens[entry.name] = m; setMod(m); },
+      (e) => setError('页面加载失败, 请检查网络后重试 (' + String(e && e.message || e) + ')'));
+  }, [entry]);
+  if (error) return html`<div class="gp-error" role="alert"><p>${error}</p><button type="button" class="weui-btn weui-btn_mini weui-btn_default" onClick=${() => location.reload()}>重试</button></div>`;
+  if (!mod) return html`<${Loading} />`;
+  const Screen = mod[entry.name];
+  return html`<${Screen} ...${props} />`;
+}
+
 function FieldApp({ session, box }) {
   const route = useRoute();
-  useEffect(() => { if (navigator.onLine) prefetch(); }, [session.user_id]);
+  // what the member needs offline is fetched once the home screen had its turn on a weak link
+  useEffect(() => {
+    if (!navigator.onLine) return undefined;
+    const t = setTimeout(prefetch, 1500);
+    return () => clearTimeout(t);
+  }, [session.user_id]);
   const screen = SCREENS[route.name] || SCREENS.today;
   const tab = TABS.some((t) => t.name === route.name) ? route.name : (screen.tab || '');
-  const Screen = screen.Screen;
+  const props = { args: route.args, query: route.query, session: session, box: box };
+  const key = route.name + '/' + route.args.join('/');
   return html`<div class="gp-app">
     <main class="gp-main-area">
       ${box.paused ? html`<div class="gp-banner" role="alert">登录已过期: ${box.waiting} 条待上传的记录已保存在手机上, <a href="#/login">重新登录</a> 后自动发送</div>` : null}
-      <${Screen} key=${route.name + '/' + route.args.join('/')} args=${route.args} query=${route.query} session=${session} box=${box} />
+      ${screen.Screen ? html`<${screen.Screen} key=${key} ...${props} />` : html`<${LazyScreen} key=${key} entry=${screen} props=${props} />`}
     </main>
     <${TabBar} current=${tab} waiting=${box.waiting} />
   </div>`;

@@ -1,13 +1,14 @@
 // What a member needs with no network, fetched while there is one: the grid's places and the checklist of every
 // sector among them (kept in IndexedDB by ui/data.js and by the service worker).
+// The screens' modules are imported here only when it runs, so they stay out of the first load.
 import { load } from './ui/data.js';
-import { PLACES_PATH } from './screens/places.js';
-import { loadChecklist } from './screens/patrol.js';
 
 let running = null;
 export function prefetch() {
   if (!running) {
     running = (async () => {
+      const { PLACES_PATH } = await import('./screens/places.js');
+      const { loadChecklist } = await import('./screens/patrol.js');
       const places = (await load(PLACES_PATH)).data || [];
       const sectors = {};
       places.forEach((p) => { if (!sectors[p.sector]) sectors[p.sector] = p; });

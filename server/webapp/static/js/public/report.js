@@ -6,6 +6,7 @@ import * as api from '../api.js';
 import { Page, Cells, Button, ErrorTips, Overlays, toast } from '../ui/widgets.js';
 import { locate } from '../geo.js';
 import { formatCode } from './common.js';
+import { prefs, setCare } from '../prefs.js';
 
 
 function Thumb({ file, onRemove }) {
@@ -93,4 +94,5 @@ function ReportForm() {
   </${Page}>`;
 }
 
+setCare(prefs.care);   // 大字模式 is a setting of the phone: the public pages follow it too
 render(html`<${ReportForm} /><${Overlays} />`, document.getElementById('root'));

@@ -3,6 +3,7 @@ import { html, render, useState, useEffect } from '../ui/html.js';
 import * as api from '../api.js';
 import { Page, Cells, Cell, Button, ErrorTips, Loading, fmtTime } from '../ui/widgets.js';
 import { formatCode } from './common.js';
+import { prefs, setCare } from '../prefs.js';
 
 function codeFromPath() {
   const m = /^\/track\/([^/]+)/.exec(location.pathname);
@@ -24,7 +25,7 @@ function Track() {
   return html`<${Page} title="举报进度查询">
     <form onSubmit=${go}><div class="weui-cells weui-cells_form"><label class="weui-cell weui-cell_active"><div class="weui-cell__hd"><span class="weui-label">查询码</span></div>
       <div class="weui-cell__bd"><input class="weui-input" aria-label="查询码" placeholder="XXXX-XXXX-XX" value=${typed} onInput=${(e) => setTyped(e.target.value)} /></div></label></div>
-      <div class="weui-btn-area"><${Button} type="submit">查询</${Button}></div></form>
+      <div class="weui-btn-area"><${Button} type="submit" big>查询</${Button}></div></form>
     ${loading ? html`<${Loading} />` : null}
     <${ErrorTips} error=${error} />
     ${t ? html`
@@ -42,4 +43,5 @@ function Track() {
   </${Page}>`;
 }
 
+setCare(prefs.care);   // 大字模式 is a setting of the phone: the public pages follow it too
 render(html`<${Track} />`, document.getElementById('root'));

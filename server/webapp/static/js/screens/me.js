@@ -55,7 +55,7 @@ export function Me({ session, box, args }) {
   const [care, setCareState] = useState(!!prefs.care);
   const u = session.user;
   if (args[0] === 'outbox') {
-    return html`<${Page} title="待上传"><${Outbox} box=${box} /><div class="weui-btn-area"><${Button} kind="default" onClick=${() => outbox.drain()}>立即上传</${Button}></div></${Page}>`;
+    return html`<${Page} title="待上传"><${Outbox} box=${box} /><div class="weui-btn-area"><${Button} kind="default" big onClick=${() => outbox.drain()}>立即上传</${Button}></div></${Page}>`;
   }
   async function logout() {
     if (box.waiting) {

@@ -39,7 +39,7 @@ export function Snap({ args }) {
     <div class="weui-cells weui-cells_form">
       <label class="weui-cell weui-cell_active weui-cell_select weui-cell_select-after"><div class="weui-cell__hd"><span class="weui-label">场所</span></div>
         <div class="weui-cell__bd"><select class="weui-select" aria-label="场所" value=${d.place_id} onChange=${(e) => set({ place_id: e.target.value })}>
-          <option value="">不在场所 (按当前位置)</option>${(places.data || []).map((p) => html`<option value=${p.id}>${p.name}</option>`)}</select></div></label>
+          <option value="">不在场所, 按当前位置</option>${(places.data || []).map((p) => html`<option value=${p.id}>${p.name}</option>`)}</select></div></label>
       ${d.place_id ? null : html`<label class="weui-cell weui-cell_active weui-cell_select weui-cell_select-after"><div class="weui-cell__hd"><span class="weui-label">行业</span></div>
         <div class="weui-cell__bd"><select class="weui-select" aria-label="行业" value=${d.sector} onChange=${(e) => set({ sector: e.target.value })}>${SECTORS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></div></label>`}
       <label class="weui-cell weui-cell_active weui-cell_select weui-cell_select-after"><div class="weui-cell__hd"><span class="weui-label">类别</span></div>

@@ -108,6 +108,8 @@ export function SavedResult({ item, title, next }) {
 export function PhotoPicker({ photos, onAdd, onRemove, label, max, required, big, compact }) {
   const input = useRef(null);
   const [urls, setUrls] = useState({});
+  const live = useRef({});   // the object URLs made so far, for the unmount below (its closure would see the first {})
+  live.current = urls;
   useEffect(() => {
     let alive = true;
     const made = [];
@@ -120,7 +122,7 @@ export function PhotoPicker({ photos, onAdd, onRemove, label, max, required, big
     });
     return () => { alive = false; };
   }, [photos.join(',')]);
-  useEffect(() => () => { Object.keys(urls).forEach((k) => urls[k] && URL.revokeObjectURL(urls[k])); }, []);
+  useEffect(() => () => { const u = live.current; Object.keys(u).forEach((k) => u[k] && URL.revokeObjectURL(u[k])); }, []);
   const full = max && photos.length >= max;
   const pick = (ev) => { const files = Array.from(ev.target.files || []); ev.target.value = ''; files.forEach((f) => onAdd(f)); };
   if (compact && !photos.length) {
