@@ -107,3 +107,130 @@ def test_one_binding_code_stays_valid_when_twenty_are_issued_at_once(app, world,
     answers = at_once(app, lambda c, i: c.post(f"/api/v1/users/{uid}/binding-code", headers=headers, json={}))
     assert statuses(answers) == [201] * N, [(a.status_code, a.get_json()) for a in answers if a.status_code != 201]
     assert count(engine, "SELECT count(*) FROM binding_codes WHERE user_id = :u AND used_at IS NULL", u=uid) == 1
+
+
+def test_a_review_is_decided_once_with_one_audit_entry(app, world, session, engine):
+    from tests.test_review_decider import clock_ins
+
+    (cid,) = clock_ins(session, world, 1)
+    users = ("town1", "county")
+    heads = {u: world.headers(u) for u in users}
+    answers = at_once(app, lambda c, i: c.post(
+        f"/api/v1/reviews/checkin/{cid}", headers=heads[users[i % 2]],
+        json={"decision": "approve"} if i % 2 else {"decision": "reject", "reason": f"理由{i}"}))
+    assert statuses(answers) == [200] + [409] * (N - 1), [(a.status_code, a.get_json()) for a in answers][:3]
+    (won,) = [a.get_json() for a in answers if a.status_code == 200]
+    assert {a.get_json()["code"] for a in answers if a.status_code == 409} == {"already_decided"}
+    row = session.execute(text("SELECT review_status, review_reason, reviewed_by_id FROM checkins WHERE id = :i"),
+                          {"i": cid}).one()
+    assert (row.review_status, row.review_reason, row.reviewed_by_id) == (
+        won["review_status"], won["review_reason"], won["reviewed_by"]["id"])
+    assert count(engine, "SELECT count(*) FROM audit_log WHERE object_type = 'checkins' AND object_id = :i "
+                         "AND action = 'checkins.update'", i=str(cid)) == 1
+
+
+def test_rejecting_clock_ins_of_one_day_at_once_leaves_one_counted(app, world, session, engine):
+    from tests.test_review_decider import clock_ins
+
+    ids = clock_ins(session, world, N + 1)
+    session.execute(text("UPDATE checkins SET counted = true WHERE id = :i"), {"i": ids[0]})
+    session.commit()
+    headers = world.headers("town1")
+    answers = at_once(app, lambda c, i: c.post(f"/api/v1/reviews/checkin/{ids[i]}", headers=headers,
+                                               json={"decision": "reject", "reason": "照片不符"}))
+    assert statuses(answers) == [200] * N, [(a.status_code, a.get_json()) for a in answers if a.status_code != 200]
+    # each rejection handed the count on; the one left unrejected counts, once
+    assert count(engine, "SELECT count(*) FROM checkins WHERE counted") == 1
+    assert count(engine, "SELECT id FROM checkins WHERE counted") == ids[-1]
+
+
+def test_bulk_approval_by_filter_and_single_decisions_at_once_decide_each_record_once(app, world, session, engine):
+    from tests.test_review_decider import clock_ins
+
+    ids = clock_ins(session, world, 10)
+    town, county = world.headers("town1"), world.headers("county")
+    body = {"filter": {"type": "checkin"}, "expected_count": 10}
+
+    def send(c: Any, i: int) -> Any:
+        if i < 10:
+            return c.post("/api/v1/reviews/bulk-approve", headers=town, json=body)
+        return c.post(f"/api/v1/reviews/checkin/{ids[i - 10]}", headers=county,
+                      json={"decision": "reject", "reason": "抽查驳回"})
+
+    answers = at_once(app, send)
+    assert all(a.status_code in (200, 409) for a in answers), [a.get_json() for a in answers if a.status_code >= 500]
+    approved = sum(a.get_json()["approved"] for a in answers[:10] if a.status_code == 200)
+    rejected = sum(1 for a in answers[10:] if a.status_code == 200)
+    assert approved + rejected == 10  # every record decided exactly once, by whoever came first
+    assert count(engine, "SELECT count(*) FROM checkins WHERE review_status = 'approved'") == approved
+    # one audit entry per decision (a rejection's recount of the day is audited apart, as a change of counted)
+    assert count(engine, "SELECT count(*) FROM audit_log WHERE action = 'checkins.update' "
+                         "AND CAST(summary AS TEXT) LIKE '%review_status%'") == 10
+
+
+def test_a_supervised_hazard_is_signed_off_once(app, client, world, clock, engine):
+    clock.set(local(2026, 11, 23, 10, 0))
+    loop = Loop(client, world)
+    hid = loop.create(level="major")
+    listing = {"level": "county", "target_date": "2026-12-31", "supervisor": "王局长"}
+    assert loop.post("county", f"/{hid}/supervision", listing).status_code == 200
+    assert loop.order(hid).status_code == 200 and loop.rectify(hid).status_code == 200
+    assert loop.recheck(hid, user="town1").get_json()["status"] == "rechecked"  # waits for the county
+    headers = world.headers("county")
+    answers = at_once(app, lambda c, i: c.post(f"/api/v1/hazards/{hid}/close", headers=headers, json={}))
+    assert statuses(answers) == [200] + [409] * (N - 1), [(a.status_code, a.get_json()) for a in answers][:3]
+    assert count(engine, "SELECT count(*) FROM hazard_events WHERE hazard_id = :h AND action = 'close'", h=hid) == 1
+    assert count(engine, "SELECT count(*) FROM hazard_supervisions WHERE hazard_id = :h "
+                         "AND signed_off_at IS NOT NULL", h=hid) == 1
+
+
+def test_a_task_is_completed_once_with_the_first_note(app, client, world, clock, engine):
+    clock.set(local(2026, 11, 23, 9, 0))
+    made = client.post("/api/v1/tasks", headers=world.headers("town1"), json={
+        "kind": "other", "title": "清点灭火器", "due_date": "2026-11-23", "user_ids": [world.users["m1"].id]})
+    assert made.status_code == 201, made.get_json()
+    (mine,) = client.get("/api/v1/me/tasks?status=open", headers=world.headers("m1")).get_json()
+    headers = world.headers("m1")
+    answers = at_once(app, lambda c, i: c.post(f"/api/v1/me/tasks/{mine['id']}/complete", headers=headers,
+                                               json={"note": f"第{i}次点完成"}))
+    assert statuses(answers) == [200] * N, [(a.status_code, a.get_json()) for a in answers if a.status_code != 200]
+    notes = {a.get_json()["completion_note"] for a in answers}
+    stored = count(engine, "SELECT count(*) FROM task_assignments WHERE id = :i AND completion_note = :n",
+                   i=mine["id"], n=notes.pop() if len(notes) == 1 else "")
+    assert not notes and stored == 1  # every answer shows the one completion that stands
+
+
+def test_visits_of_a_tasks_places_at_once_complete_it(app, client, patrol_world, clock, session, engine):
+    from server.places.models import Place
+    from tests.patrol_helpers import fire_answers, visit
+    from tests.photos import upload
+
+    w = patrol_world
+    extra = Place(natural_key="na:P1c", name="测试P1c五金厂", sector="industry_trade", risk_level="general",
+                  address="P1c路1号", lat=29.2, lng=120.05, area_id=w.areas["G1"].id, contact_name="李四",
+                  contact_phone="13900001111")
+    session.add(extra)
+    session.commit()
+    places = [w.places["P1"].id, extra.id]
+    clock.set(local(2026, 11, 23, 9, 0))
+    made = client.post("/api/v1/tasks", headers=w.headers("town1"), json={
+        "kind": "visit", "title": "两家五金厂消防检查", "due_date": "2026-11-23", "place_ids": places,
+        "user_ids": [w.users["m1"].id]})
+    assert made.status_code == 201, made.get_json()
+    headers = w.headers("m1")
+
+    def photo(purpose: str) -> str:
+        resp = upload(client, headers, purpose)
+        assert resp.status_code == 201, resp.get_json()
+        return resp.get_json()["id"]
+
+    # photos of their own, so that nothing else the visits write (a shared photo's row) makes them take turns
+    bodies = []
+    for i in range(N):
+        hazard_photo = photo("hazard")
+        answers = [a | ({"photo_ids": [hazard_photo]} if "photo_ids" in a else {}) for a in fire_answers()]
+        bodies.append(visit(clock(), places[i % 2], photo_ids=[photo("visit")], answers=answers))
+    answers = at_once(app, lambda c, i: c.post("/api/v1/visits", headers=headers, json=bodies[i]))
+    assert statuses(answers) == [201] * N, [(a.status_code, a.get_json()) for a in answers if a.status_code != 201]
+    assert count(engine, "SELECT count(*) FROM task_progress") == 2  # each place once
+    assert count(engine, "SELECT count(*) FROM task_assignments WHERE status = 'done'") == 1

@@ -7,17 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ForeignKey, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.common.timeutil import local_day
 from server.config import Config
+from server.db import UTCDateTime
 from server.errors import conflict, error
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Mapped
 
 T = TypeVar("T")
 
@@ -26,7 +24,13 @@ class Reviewable:
     """The contract of a record that carries evidence for the township's review queue (证据审核): server/review
     reads and decides the records of other domains through these names only (a read-side package may read other
     domains' tables; this is what it may write).  Clock-ins, visits, publicity (``FieldRecord``) and
-    rectifications (``RectificationOrder``) are reviewable."""
+    rectifications (``RectificationOrder``) are reviewable.
+
+    Who decided and when are columns of the contract itself (every reviewable table has them, migration 0013):
+    a decision is one conditional UPDATE of these columns (server/review/service.py)."""
+
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     if TYPE_CHECKING:  # declared by each model as its own columns; only the names and types are the contract
         id: Mapped[int]

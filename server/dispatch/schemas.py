@@ -66,6 +66,7 @@ class AssignmentOut(Out):
     task = ma.fields.Nested(TaskBrief)
     status = ma.fields.String()
     completed_at = ma.fields.DateTime(allow_none=True)
+    completion_note = ma.fields.String(allow_none=True, metadata={"description": "kind other: the member's note"})
     places_done = ma.fields.Function(lambda a: sorted(p.place_id for p in a.progress))
     progress = ma.fields.Nested(CountsOut, attribute="counts", metadata={"description": "target places done"})
 

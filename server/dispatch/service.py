@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import Session
 
 from server.auth.models import User, UserArea
@@ -104,14 +104,23 @@ def record_done(session: Session, *, user_id: int, record_type: str, record_id: 
             raise ValueError("a re-check names its hazard")
         return _recheck_done(session, record_id=record_id, place_id=place_id, at=at, hazard_id=hazard_id)
     kinds = [k for k, r in COMPLETED_BY.items() if r == record_type]
-    assignments = session.scalars(
-        select(TaskAssignment).join(Task).join(TaskTarget, TaskTarget.task_id == Task.id).where(
-            TaskAssignment.user_id == user_id, TaskAssignment.status == "open", Task.kind.in_(kinds),
-            TaskTarget.place_id == place_id,
-            ~exists().where(TaskProgress.assignment_id == TaskAssignment.id, TaskProgress.place_id == place_id),
-        )).unique().all()
+    matching = (select(TaskAssignment.id).join(Task).join(TaskTarget, TaskTarget.task_id == Task.id).where(
+        TaskAssignment.user_id == user_id, TaskAssignment.status == "open", Task.kind.in_(kinds),
+        TaskTarget.place_id == place_id))
+    # two records of the member at once (two places of one task, or the same place twice) take turns on the
+    # assignment: otherwise each sees only its own progress and the task never completes, or both write the
+    # same place's progress and one fails on its primary key
+    ids = session.scalars(select(TaskAssignment.id).where(TaskAssignment.id.in_(matching))
+                          .order_by(TaskAssignment.id).with_for_update()).all()
+    if not ids:
+        return []
+    assignments = session.scalars(select(TaskAssignment).where(TaskAssignment.id.in_(ids),
+                                                               TaskAssignment.status == "open")
+                                  .execution_options(populate_existing=True)).unique().all()
     done = []
     for assignment in assignments:
+        if any(p.place_id == place_id for p in assignment.progress):
+            continue
         assignment.progress.append(TaskProgress(place_id=place_id, record_type=record_type, record_id=record_id,
                                                 done_at=at))
         if {t.place_id for t in assignment.task.targets} <= {p.place_id for p in assignment.progress}:
@@ -121,14 +130,19 @@ def record_done(session: Session, *, user_id: int, record_type: str, record_id: 
 
 
 def complete_manually(session: Session, actor: Actor, assignment_id: int, note: str, now: datetime) -> TaskAssignment:
+    """Done when the member says so (kind "other").  Once: of two taps at once the first one's note and time
+    stand (a conditional UPDATE on the open status), and the other gets the same done assignment."""
     assignment = session.get(TaskAssignment, assignment_id)
     if assignment is None or assignment.user_id != actor.user_id:
         raise not_found("任务")
     if assignment.task.kind != "other":
         raise ApiError(409, "task_completed_by_records", "该任务由对应的走访或宣传记录自动完成")
     if assignment.status != "done":
-        assignment.status, assignment.completed_at, assignment.completed_day = "done", now, local_day(now)
-        assignment.completion_note = note
+        session.execute(update(TaskAssignment).where(TaskAssignment.id == assignment.id,
+                                                     TaskAssignment.status == "open")
+                        .values(status="done", completed_at=now, completed_day=local_day(now), completion_note=note)
+                        .execution_options(synchronize_session=False))
+        session.refresh(assignment)
     return assignment
 
 

@@ -89,7 +89,8 @@ def upload(form: dict[str, Any]) -> Any:
         place_id=form.get("place_id"), member_name=actor.display_name if actor else "群众举报", now=clock_now())
     if result.created:
         metrics.photo_stored(form["purpose"], len(data))
-    return _with_urls(result.photo), 201 if result.created else 200
+    answer = _with_urls(result.photo) if actor is not None else service.PublicView(_with_urls(result.photo))
+    return answer, 201 if result.created else 200
 
 
 @blp.route("/<photo_id>", methods=["GET"])

@@ -181,12 +181,16 @@ def original_url(store: ObjectStore, config: Config, photo: Photo) -> str:
 
 
 def get_photo(session: Session, actor: Actor, photo_uuid: str) -> Photo:
-    """A photo the actor may see: their own, or one whose area their scope covers (same 404 otherwise)."""
+    """A photo the actor may see: their own, or one whose area their scope covers (same 404 otherwise).  A
+    tip-off's photo follows its tip-off: the admins of the tip-off queue see it, everyone else only once the
+    tip-off has become a hazard (its photos are the hazard's then), never before triage."""
     photo = session.scalar(select(Photo).where(Photo.client_uuid == photo_uuid))
     if photo is None:
         raise not_found("照片")
     if photo.uploader_id == actor.user_id:
         return photo
+    if photo.purpose == "tipoff" and not actor.can("tipoff:read") and not _became_hazard(session, photo):
+        raise not_found("照片")
     area = session.get(Area, photo.area_id) if photo.area_id else None
     if area is None:
         if actor.role != "county_admin":
@@ -288,3 +292,32 @@ def _delete_unreferenced(session: Session, store: ObjectStore, keys: list[str]) 
     for key in gone:
         store.delete(key)
     return gone
+
+
+def _became_hazard(session: Session, photo: Photo) -> bool:
+    """Whether the tip-off this public photo belongs to was converted into a hazard."""
+    from server.tipoffs.models import Tipoff  # tip-offs build on evidence; this one question goes the other way
+
+    kind, _, ident = (photo.attached_to or "").partition(":")
+    if kind != "tipoffs" or not ident.isdigit():
+        return False
+    return session.scalar(select(Tipoff.hazard_id).where(Tipoff.id == int(ident))) is not None
+
+
+# flags that speak of another photo: a tipster must learn nothing about photos that are not theirs
+ABOUT_OTHER_PHOTOS = frozenset({"duplicate_sha256", "near_duplicate"})
+
+
+class PublicView:
+    """A public upload as its anonymous uploader sees it: without the flags that name another photo (staff see
+    them on the stored photo)."""
+
+    def __init__(self, photo: Photo):
+        self._photo = photo
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._photo, name)
+
+    @property
+    def flags(self) -> list[dict[str, Any]]:
+        return [f for f in self._photo.flags or [] if f.get("code") not in ABOUT_OTHER_PHOTOS]
