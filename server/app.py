@@ -35,6 +35,7 @@ BLUEPRINTS = (
     "server.uploads.routes",
     "server.review.routes",
     "server.ranking.routes",
+    "server.jobs.routes",
 )
 
 

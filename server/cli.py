@@ -334,5 +334,18 @@ def places_import(file: Path, dry_run: bool) -> None:
         click.echo(f"  row {err.row} {err.field}: {err.message}", err=True)
 
 
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="run the queued jobs, then exit (default: wait for more)")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run background jobs (rankings, bulletins of every township, exports) from the RQ queue on
+    GRIDPATROL_JOBS_REDIS_URL; without it the web process runs them in a thread and no worker is needed."""
+    from server.jobs.queue import work
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the real app behind the proxy
+    if not app.extensions["gridpatrol.config"].jobs_redis_url:
+        raise click.ClickException("GRIDPATROL_JOBS_REDIS_URL is not set: jobs run in the web process's thread")
+    work(app, burst=burst)
+
+
 if __name__ == "__main__":
     sys.exit(main())

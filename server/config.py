@@ -101,6 +101,11 @@ class Config:
     ratelimit_tipoff_track: str = "60 per minute"  # per IP, tracking-code lookups
     # rankings: a JSON calendar of working days (server/ranking/calendar.json describes the format); empty: that one
     ranking_calendar: str = ""
+    # background jobs (server/jobs): RQ on this Redis, run by `gridpatrol worker`; empty: a thread of the app process
+    jobs_redis_url: str = ""
+    jobs_queue: str = "gridpatrol"
+    jobs_wait_seconds: float = 2.0     # a job route waits this long, then answers 202 with the job to poll
+    jobs_timeout_seconds: int = 3600   # an RQ job running longer is stopped and recorded failed (job_interrupted)
     log_level: str = "INFO"
     # /metrics answers loopback clients, and others presenting "Authorization: Bearer <this>" when it is set
     metrics_token: str = ""

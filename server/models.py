@@ -9,6 +9,7 @@ def import_all() -> None:
     import server.dispatch.models  # noqa: F401
     import server.evidence.models  # noqa: F401
     import server.hazards.models  # noqa: F401
+    import server.jobs.models  # noqa: F401
     import server.org.models  # noqa: F401
     import server.patrol.models  # noqa: F401
     import server.places.models  # noqa: F401

@@ -64,6 +64,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "ranking:compute": frozenset({"county_admin"}),      # the county ranks every township at once
     "ranking:publish": frozenset({"county_admin"}),
     "ranking:rule": frozenset({"county_admin"}),
+    # background jobs: the requester's own, and admins' of areas in their scope (server/jobs/service.py)
+    "job:read": ALL,
 }
 
 # Which roles an admin may create or edit: nobody grants more than they have.

@@ -30,6 +30,8 @@ from server.hazards.schemas import (
     SupervisedQuery,
     SupervisionIn,
 )
+from server.jobs import web as jobs
+from server.jobs.schemas import JOB_ACCEPTED, JobOut
 from server.web import app_config, clock_now, db
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1/hazards",
@@ -223,6 +225,20 @@ def export(args: dict[str, Any]) -> Any:
     today = _today()
     body = documents.export_xlsx(db(), current_actor(), queries.Filters.of(args), today, _days())
     return xlsx_response(body, f"hazards-{today.isoformat()}.xlsx")
+
+
+@blp.route("/exports", methods=["POST"])
+@login_required("hazard:report")
+@blp.arguments(HazardQuery)
+@blp.response(201, JobOut, description="the finished job: result {key, filename, bytes, url (signed), expires_at}")
+@blp.alt_response(202, schema=JobOut, description=JOB_ACCEPTED)
+def export_job(args: dict[str, Any]) -> Any:
+    """The filtered list as an XLSX workbook made by a background job, for large exports
+
+    Takes the list's filters as a JSON body.  The workbook is stored; the finished job's ``result.url`` fetches it
+    (signed, made afresh on each ``GET /api/v1/jobs/{id}``)."""
+    return jobs.start("hazard_export", {"filters": HazardQuery().dump(args), **jobs.asked_at(clock_now())},
+                      area_id=jobs.own_area(current_actor()), done=jobs.the_job)
 
 
 @blp.route("/<int:hazard_id>/order.html", methods=["GET"])

@@ -10,11 +10,14 @@ from server.common.records import created_or_found
 from server.common.schemas import page_of
 from server.common.timeutil import local_day
 from server.common.xlsx import BINARY, XLSX, xlsx_response
+from server.jobs import web as jobs
+from server.jobs.schemas import JOB_ACCEPTED, JobOut
 from server.reports import service
 from server.reports.schemas import (
     BulletinOut,
     BulletinPreviewQuery,
     BulletinPublish,
+    BulletinPublishAll,
     BulletinQuery,
     DraftOut,
     DraftQuery,
@@ -76,6 +79,19 @@ def publish(data: dict[str, Any]) -> Any:
     now = clock_now()
     return service.publish_one(db(), current_actor(), data["township_id"], data["date"], local_day(now), now,
                                escalation_days=app_config().hazard_escalation_days)
+
+
+@blp.route("/bulletins/publish-all", methods=["POST"])
+@login_required("bulletin:publish")
+@blp.arguments(BulletinPublishAll)
+@blp.response(201, JobOut, description="the finished job: result {date, published, bulletin_ids}")
+@blp.alt_response(202, schema=JobOut, description=JOB_ACCEPTED)
+def publish_all(data: dict[str, Any]) -> Any:
+    """Publish the day's bulletin of every township in my scope not yet published, as a background job
+
+    What the cron job does for every county, for one admin's county (or township) at once."""
+    return jobs.start("bulletin_publish_all", {"date": data["date"].isoformat(), **jobs.asked_at(clock_now())},
+                      area_id=jobs.own_area(current_actor()), done=jobs.the_job)
 
 
 @blp.route("/bulletins/preview", methods=["GET"])

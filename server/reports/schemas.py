@@ -76,6 +76,10 @@ class BulletinPublish(In):
     date = ma.fields.Date(required=True)
 
 
+class BulletinPublishAll(In):
+    date = ma.fields.Date(required=True, metadata={"description": "the local day (ended) to publish"})
+
+
 class BulletinOut(Out):
     id = ma.fields.Integer()
     township_id = ma.fields.Integer(attribute="area_id")

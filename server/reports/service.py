@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -203,18 +203,26 @@ def _check_ended(day: date, today: date) -> None:
 
 
 def publish_all(session: Session, day: date, today: date, published_by: str = "cron", *,
-                escalation_days: int = ESCALATION_DAYS) -> list[Bulletin]:
-    """Publish every township's bulletin for ``day`` that is not yet published (the cron job); published ones
-    are frozen and left alone.  Only for a day that has ended."""
+                escalation_days: int = ESCALATION_DAYS, within: Actor | None = None, now: datetime | None = None,
+                progress: Callable[[int, str], None] | None = None) -> list[Bulletin]:
+    """Publish every township's bulletin for ``day`` that is not yet published (the cron job: every county; a job
+    of an admin: the townships ``within`` their scope); published ones are frozen and left alone.  Only for a day
+    that has ended."""
     _check_ended(day, today)
     done = set(session.scalars(select(Bulletin.area_id).where(Bulletin.day == day)))
+    stmt = select(Area).where(Area.level == "township").order_by(Area.code)
+    if within is not None:
+        stmt = stmt.where(within.area_clause(Area.path))
+    townships = [t for t in session.scalars(stmt) if t.id not in done]
     made = []
-    for township in session.scalars(select(Area).where(Area.level == "township").order_by(Area.code)):
-        if township.id in done:
-            continue
+    for n, township in enumerate(townships):
+        if progress is not None:
+            progress(5 + 90 * n // len(townships), f"正在生成{township.name}的通报 ({n + 1}/{len(townships)})")
         bulletin = Bulletin(area_id=township.id, day=day,
                             content=compute_bulletin(session, township, day, escalation_days),
                             published_by=published_by)
+        if now is not None:
+            bulletin.published_at = now
         session.add(bulletin)
         made.append(bulletin)
     session.flush()
