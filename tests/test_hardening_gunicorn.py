@@ -3,8 +3,10 @@ in Redis holds across the workers (in memory each worker would allow the limit a
 worker's counts."""
 from __future__ import annotations
 
+import json
 import os
 import re
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
@@ -68,3 +70,37 @@ def test_metrics_sum_every_gunicorn_worker(config, world, redis_url):
                        text)
     assert served and float(served.group(1)) == len(statuses), text[:2000]
     assert 'gridpatrol_http_request_duration_seconds_bucket{endpoint="/api/v1/me",le="0.005",method="GET"}' in text
+
+
+@pytest.fixture
+def on_postgresql(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("run against gunicorn on PostgreSQL")
+
+
+def test_gunicorn_leaves_overlong_urls_and_headers_to_the_app_which_answers_in_the_error_shape(config, world,
+                                                                                               on_postgresql):
+    with gunicorn(config, workers=1) as live:
+        long_url = httpx.get(live.url + "/api/v1/places?q=" + "a" * 5000, timeout=30)
+        big_header = httpx.get(live.url + "/api/v1/me", headers={"X-Junk": "b" * 10_000}, timeout=30)
+        # beyond gunicorn's own limits (8190 bytes for the request line, 16 KiB a header field) gunicorn refuses
+        # before the app runs: in the same shape (server/gunicorn_conf.py), not its HTML page
+        huge_url = httpx.get(live.url + "/api/v1/places?q=" + "a" * 9000, timeout=30)
+        huge_header = httpx.get(live.url + "/api/v1/me", headers={"X-Junk": "b" * 20_000}, timeout=30)
+        fine = httpx.get(live.url + "/api/v1/places?q=" + "a" * 3000, timeout=30)
+        host, port = live.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:  # not HTTP at all
+            sock.sendall(b"HELLO <script>\r\n\r\n")
+            garbage = sock.recv(65536).decode("utf-8")
+    assert long_url.status_code == 414 and long_url.headers["content-type"].startswith("application/json")
+    assert long_url.json()["code"] == "uri_too_long" and long_url.json()["detail"] == {"max_bytes": 4096}
+    assert big_header.status_code == 431 and big_header.headers["content-type"].startswith("application/json")
+    assert big_header.json()["code"] == "header_too_large" and big_header.json()["detail"]["header"] == "X-Junk"
+    assert huge_url.status_code == 414 and huge_url.headers["content-type"].startswith("application/json")
+    assert huge_url.json()["code"] == "uri_too_long" and huge_url.json()["message"] == "请求地址过长"
+    assert huge_header.status_code == 431 and huge_header.json()["code"] == "header_too_large"
+    assert "b" * 100 not in huge_header.text  # the refused request is not echoed
+    head, _, body = garbage.partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 400") and "application/json" in head and "<script>" not in body
+    assert json.loads(body)["code"] == "bad_request"
+    assert fine.status_code == 401  # an ordinary request passes the checks (and then needs a login)

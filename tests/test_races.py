@@ -4,6 +4,8 @@ documented 409 (or the winner's record) — never a 500, never two winners."""
 from __future__ import annotations
 
 import threading
+import uuid
+from datetime import timedelta
 from typing import Any, Callable
 
 import pytest
@@ -234,3 +236,28 @@ def test_visits_of_a_tasks_places_at_once_complete_it(app, client, patrol_world,
     assert statuses(answers) == [201] * N, [(a.status_code, a.get_json()) for a in answers if a.status_code != 201]
     assert count(engine, "SELECT count(*) FROM task_progress") == 2  # each place once
     assert count(engine, "SELECT count(*) FROM task_assignments WHERE status = 'done'") == 1
+
+
+def test_clock_ins_of_one_member_at_once_are_all_kept_and_one_counts(app, patrol_world, clock, engine):
+    from tests.patrol_helpers import checkin
+
+    clock.set(local(2026, 11, 23, 8, 0))
+    headers = patrol_world.headers("m1")
+    bodies = [checkin(clock() - timedelta(minutes=i)) | {"client_uuid": str(uuid.uuid4())} for i in range(N)]
+    answers = at_once(app, lambda c, i: c.post("/api/v1/checkins", headers=headers, json=bodies[i]))
+    assert statuses(answers) == [201] * N, [(a.status_code, a.get_json()) for a in answers if a.status_code != 201]
+    assert count(engine, "SELECT count(*) FROM checkins") == N
+    # the partial unique index decided: one counted clock-in for the day, the earliest
+    assert count(engine, "SELECT count(*) FROM checkins WHERE counted") == 1
+    earliest = min(bodies, key=lambda b: b["device_time"])["client_uuid"]
+    assert count(engine, "SELECT count(*) FROM checkins WHERE counted AND client_uuid = :u", u=earliest) == 1
+
+
+def test_twenty_accounts_with_one_username_at_once_make_one(app, world, engine):
+    area = world.areas["G1"].id
+    headers = world.headers("town1")
+    answers = at_once(app, lambda c, i: c.post("/api/v1/users", headers=headers, json={
+        "username": "newmember", "display_name": f"新网格员{i}", "role": "member", "area_ids": [area],
+        "password": "Zx9-long-enough-pass"}))
+    assert statuses(answers) == [201] + [409] * (N - 1), [(a.status_code, a.get_json()) for a in answers][:3]
+    assert count(engine, "SELECT count(*) FROM users WHERE username = 'newmember'") == 1
