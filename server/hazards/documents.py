@@ -94,25 +94,30 @@ TEMPLATE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <title>责令限期整改指令书 {{ order.number }}</title>
 <style>
-  @page { size: A4; margin: 25mm 22mm 22mm 25mm; }
-  body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei", serif; font-size: 15pt;
-         line-height: 1.8; color: #000; max-width: 170mm; margin: 0 auto; }
-  h1 { font-size: 22pt; text-align: center; letter-spacing: 0.2em; margin: 0 0 4mm; }
-  .issuer { text-align: center; font-size: 16pt; margin: 0; }
-  .number { text-align: right; margin: 2mm 0 6mm; }
-  table { width: 100%; border-collapse: collapse; }
-  th, td { border: 1px solid #000; padding: 2mm 3mm; vertical-align: top; text-align: left; }
-  th { width: 32mm; white-space: nowrap; font-weight: normal; }
+  /* One A4 sheet for a normal order: 12pt (小四) type, and borders drawn inside the table's box so that the right
+     edge is not cut off at the printable width (a collapsed border straddles the edge by half its width). */
+  @page { size: A4; margin: 20mm 18mm 18mm 22mm; }
+  body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei", serif; font-size: 12pt;
+         line-height: 1.5; color: #000; max-width: 170mm; margin: 0 auto; overflow-wrap: anywhere; }
+  h1 { font-size: 20pt; text-align: center; letter-spacing: 0.2em; margin: 0 0 3mm; }
+  p { margin: 0 0 2mm; }
+  .issuer { text-align: center; font-size: 14pt; margin: 0; }
+  .number { text-align: right; margin: 1mm 0 4mm; }
+  table { width: 100%; table-layout: fixed; border-collapse: separate; border-spacing: 0;
+          border-top: 1px solid #000; border-left: 1px solid #000; }
+  th, td { border-right: 1px solid #000; border-bottom: 1px solid #000; padding: 1.2mm 2.5mm; vertical-align: top;
+           text-align: left; white-space: pre-line; }
+  th { width: 27mm; white-space: nowrap; font-weight: normal; }
+  tr { break-inside: avoid; }
   .deadline { font-weight: bold; }
-  .notice { text-indent: 2em; margin: 6mm 0; }
-  .signatures { display: flex; justify-content: space-between; margin-top: 14mm; }
+  .notice { text-indent: 2em; margin: 3mm 0 4mm; }
+  .signatures { display: flex; justify-content: space-between; margin-top: 8mm; break-inside: avoid; }
   .signatures div { width: 48%; }
-  .seal { text-align: right; margin-top: 10mm; }
+  .seal { text-align: right; margin-top: 6mm; break-inside: avoid; }
   .toolbar { margin: 6mm 0; text-align: center; }
   @media print {
     .toolbar { display: none; }
     body { max-width: none; }
-    table, .signatures { page-break-inside: avoid; }
   }
 </style>
 </head>
