@@ -9,7 +9,7 @@ import time
 from urllib.parse import urlsplit
 
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from server.jobs import queue as job_queue
 from server.jobs import service as jobs
@@ -241,6 +241,21 @@ def test_an_unexpected_error_is_recorded_as_internal_error_and_the_work_rolled_b
     assert failed.state == "failed" and failed.error_code == "internal_error"
     assert failed.error_detail == {"status": 500, "detail": {"type": "KeyError"}}
     assert session.scalar(select(func.count(RankingRun.id))) == 0
+
+
+def test_a_job_whose_runner_died_is_shown_failed_once_past_its_timeout(app, client, world, session, clock):
+    rt = job_queue.runtime_of(app)
+    job, _ = jobs.submit(rt, kind_name="ranking_compute", area_id=world.areas["C"].id, actor=_actor(world),
+                         params={"county_id": world.areas["C"].id, "month": "2026-10"})
+    session.execute(update(Job).where(Job.id == job.id).values(state="running", started_at=clock()))
+    session.commit()
+    location = f"/api/v1/jobs/{job.id}"
+    clock.advance(seconds=app.extensions["gridpatrol.config"].jobs_timeout_seconds)
+    assert client.get(location, headers=world.headers("county")).get_json()["state"] == "running"  # within grace
+    clock.advance(minutes=6)
+    stale = client.get(location, headers=world.headers("county")).get_json()
+    assert stale["state"] == "failed" and stale["error"]["code"] == "job_interrupted"
+    assert stale["finished_at"] and stale["error"]["detail"] == {"reason": "stale"}
 
 
 def test_the_worker_command_needs_the_redis_url(app):

@@ -11,10 +11,14 @@ from server.common.schemas import page_of
 from server.jobs import service
 from server.jobs.queue import runtime_of
 from server.jobs.schemas import JobOut, JobQuery
-from server.web import db
+from server.web import app_config, clock_now, db
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
                 description="后台任务: 月排名计算与发布、全部乡镇通报发布、大批量导出的排队、进度与结果")
+
+
+def _expire_stale() -> None:
+    service.expire_stale(db(), clock_now(), app_config().jobs_timeout_seconds)
 
 
 def _out(jobs: list[Any]) -> list[dict[str, Any]]:
@@ -30,6 +34,7 @@ def _out(jobs: list[Any]) -> list[dict[str, Any]]:
 @blp.paginate()
 def jobs(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """The jobs I may see, newest first: mine, and (admins) those of an area in my scope"""
+    _expire_stale()
     stmt = service.list_query(current_actor(), kind_name=args.get("kind"), state=args.get("state"))
     return _out(page_of(db(), stmt, pagination_parameters))
 
@@ -43,4 +48,5 @@ def job(job_id: int) -> Any:
 
     A route that answered 202 names this URL in ``Location``; poll it about once a second.  An export's
     ``result.url`` is signed afresh on each call."""
+    _expire_stale()
     return _out([service.get_job(db(), current_actor(), job_id)])[0]

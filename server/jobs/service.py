@@ -28,7 +28,7 @@ from server.auth.models import User
 from server.auth.scope import ADMINS, Actor, actor_for
 from server.config import Config
 from server.db import AuditContext, set_context
-from server.errors import ApiError, not_found
+from server.errors import CODES, ApiError, not_found
 from server.jobs.models import ACTIVE, Job
 from server.org.models import Area
 
@@ -212,6 +212,19 @@ def _run(rt: Runtime, job_id: int) -> str:
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
+
+# past its timeout, a job still ``running`` lost its runner (a web process recycled mid-job, a worker killed
+# without its failure callback); the grace lets RQ's own timeout, which records the failure itself, come first
+STALE_GRACE = timedelta(minutes=5)
+
+
+def expire_stale(session: Session, now: datetime, timeout_seconds: int) -> None:
+    """Record jobs that lost their runner as failed ``job_interrupted``: the console never waits on them forever."""
+    code = "job_interrupted"
+    session.execute(update(Job).where(
+        Job.state == "running", Job.started_at < now - timedelta(seconds=timeout_seconds) - STALE_GRACE).values(
+        state="failed", error_code=code, error_message=CODES[code][1], message=CODES[code][1],
+        error_detail={"status": CODES[code][0][0], "detail": {"reason": "stale"}}, finished_at=now))
 
 def visible_query(actor: Actor) -> Select[Job]:
     """The jobs an actor may see: their own, and (admins) those of an area their scope holds."""
