@@ -347,5 +347,25 @@ def worker(burst: bool) -> None:
     work(app, burst=burst)
 
 
+@main.group("jobs")
+def jobs_group() -> None:
+    """Background jobs."""
+
+
+@jobs_group.command("sweep")
+@click.option("--days", type=int, default=7, show_default=True, help="keep the files of jobs finished this recently")
+@with_appcontext
+def jobs_sweep(days: int) -> None:
+    """Delete the stored exports of jobs finished more than --days ago (cron: nightly)."""
+    from datetime import timedelta
+
+    from server.jobs.service import sweep_files
+    now = current_app.extensions["gridpatrol.clock"]()
+    with _session() as session:
+        deleted = sweep_files(session, current_app.extensions["gridpatrol.store"], now, timedelta(days=days))
+        session.commit()
+    click.echo(f"deleted {deleted} job files")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,6 +8,7 @@ import io
 import time
 from urllib.parse import urlsplit
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
@@ -17,6 +18,7 @@ from server.jobs.models import Job
 from server.org import service as org
 from server.ranking.models import RankingRun
 from server.reports.models import Bulletin
+from server.storage.base import ObjectNotFound
 from tests.factories import add_user, box
 
 ASYNC = {"Prefer": "respond-async"}
@@ -256,6 +258,23 @@ def test_a_job_whose_runner_died_is_shown_failed_once_past_its_timeout(app, clie
     stale = client.get(location, headers=world.headers("county")).get_json()
     assert stale["state"] == "failed" and stale["error"]["code"] == "job_interrupted"
     assert stale["finished_at"] and stale["error"]["detail"] == {"reason": "stale"}
+
+
+def test_the_files_of_old_jobs_are_swept_and_their_result_says_so(app, client, world, session, clock):
+    from server.cli import jobs_group
+
+    job = client.post("/api/v1/hazards/exports", json={}, headers=headers(world)).get_json()
+    key = job["result"]["key"]
+    store = app.extensions["gridpatrol.store"]
+    runner = app.test_cli_runner()
+    assert runner.invoke(jobs_group, ["sweep", "--days", "7"]).output.strip() == "deleted 0 job files"
+    assert store.get(key)[:2] == b"PK"
+    clock.advance(days=8)
+    assert runner.invoke(jobs_group, ["sweep", "--days", "7"]).output.strip() == "deleted 1 job files"
+    with pytest.raises(ObjectNotFound):
+        store.get(key)
+    swept = client.get(f"/api/v1/jobs/{job['id']}", headers=world.headers("county")).get_json()
+    assert swept["state"] == "done" and swept["result"]["expired"] is True and "url" not in swept["result"]
 
 
 def test_the_worker_command_needs_the_redis_url(app):

@@ -297,3 +297,18 @@ def sign_result(out: dict[str, Any], rt: Runtime) -> dict[str, Any]:
     url = rt.store.presigned_get(result["key"], expires=timedelta(minutes=minutes),
                                  download_name=result.get("filename"))
     return out | {"result": result | {"url": url, "expires_at": (rt.clock() + timedelta(minutes=minutes)).isoformat()}}
+
+
+def sweep_files(session: Session, store: Any, now: datetime, keep: timedelta) -> int:
+    """Delete the stored files (exports) of jobs finished longer than ``keep`` ago; their result says so
+    (``expired``) instead of naming the key.  Returns how many were deleted."""
+    deleted = 0
+    for job in session.scalars(select(Job).where(Job.state == "done", Job.finished_at < now - keep)):
+        result = dict(job.result or {})
+        if not result.get("key"):
+            continue
+        store.delete(result.pop("key"))  # deleting a missing key is not an error: a sweep cut short resumes
+        job.result = result | {"expired": True}
+        deleted += 1
+    session.flush()
+    return deleted
