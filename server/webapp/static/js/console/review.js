@@ -336,17 +336,41 @@ export function Review({ user }) {
   const inflight = useRef(new Set());
 
   const filter = serverFilter(f);
-  const listPath = '/reviews' + query(Object.assign({}, filter, {
+  const pathFor = (n) => '/reviews' + query(Object.assign({}, filter, {
     flagged_only: f.flag === 'flagged', unflagged_only: f.flag === 'unflagged', status: view === 'decided' ? 'decided' : '',
-    page: win.page, page_size: PAGE }));
-  const q = useFetch(listPath, getPage);
-  const counts = useCounts(filter, tick, view === 'pending');
-  const townships = useFetch(county ? '/areas?level=township&page_size=100' : null);
+    page: n, page_size: PAGE }));
+  // the next page is read (with its photos' facts and thumbnails) while the officer works on this one, so that
+  // moving on does not wait; a read older than a minute is not used
+  const ahead = useRef(null);
+  const readPage = (path) => {
+    const a = ahead.current;
+    ahead.current = null;
+    return a && a.path === path && Date.now() - a.at < 60000 ? a.promise : getPage(path);
+  };
+  const q = useFetch(pathFor(win.page), readPage);
+  useEffect(() => {
+    if (!q.data || win.page >= q.data.pages) return undefined;
+    const path = pathFor(win.page + 1);
+    const later = setTimeout(() => {      // once this page's own photos have had their turn
+      const promise = getPage(path);
+      ahead.current = { path: path, at: Date.now(), promise: promise };
+      promise.then((r) => r.items.forEach((it) => photosOf(it).forEach((ph) => lookup('photos', ph.id).then((p) => {
+        if (p) { const img = new Image(); img.src = p.thumbnail_url; }
+      }))), () => null);
+    }, 1200);
+    return () => clearTimeout(later);
+  }, [q.data]);
+  // the cards come first: the counts and the filters' lists are asked once the first page has answered
+  const started = useRef(false);
+  if (q.data || q.error) started.current = true;
+  const later = (path) => (started.current ? path : null);
+  const counts = useCounts(filter, tick, view === 'pending' && started.current);
+  const townships = useFetch(later(county ? '/areas?level=township&page_size=100' : null));
   const gridsPath = county ? (f.township ? '/areas?level=grid&under_id=' + f.township : null) : '/areas?level=grid';
-  const grids = useFetch(gridsPath, getAll);
+  const grids = useFetch(later(gridsPath), getAll);
   const membersPath = county ? (f.township ? '/users?role=member&area_id=' + (f.grid || f.township) : null)
     : '/users?role=member' + (f.grid ? '&area_id=' + f.grid : '');
-  const members = useFetch(membersPath, getAll);
+  const members = useFetch(later(membersPath), getAll);
 
   const page = q.data || { items: [], total: 0, pages: 1 };
   const shown = page.items;
@@ -480,7 +504,7 @@ export function Review({ user }) {
   return html`<${Screen} title="照片审核" actions=${html`
       <${Btn} onClick=${() => { q.reload(); setTick((x) => x + 1); }} title="重新读取队列">刷新</${Btn}>
       <${Btn} onClick=${() => setModal({ kind: 'help' })} title="快捷键 (?)">快捷键 ?</${Btn}>
-      ${view === 'pending' ? html`<${Btn} kind="primary" disabled=${!bulkN || counts.loading || inflightN > 0 || bulkState.busy} onClick=${() => { setBulkState({ busy: false, error: null }); setModal({ kind: 'bulk' }); }}>批量通过未标记 (${counts.loading && counts.unflagged === undefined ? '…' : bulkN})</${Btn}>` : null}`}>
+      ${view === 'pending' ? html`<${Btn} kind="primary" disabled=${!bulkN || counts.loading || inflightN > 0 || bulkState.busy} onClick=${() => { setBulkState({ busy: false, error: null }); setModal({ kind: 'bulk' }); }}>批量通过未标记 (${counts.unflagged === undefined ? '…' : bulkN})</${Btn}>` : null}`}>
     <div class="gc-tabs" role="tablist" aria-label="审核视图">
       <button type="button" role="tab" aria-selected=${view === 'pending'} class=${view === 'pending' ? 'gc-on' : ''} onClick=${() => switchView('pending')}>待审核</button>
       <button type="button" role="tab" aria-selected=${view === 'decided'} class=${view === 'decided' ? 'gc-on' : ''} onClick=${() => switchView('decided')}>已审核 (谁、何时、为何)</button>
