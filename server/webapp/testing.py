@@ -41,7 +41,8 @@ def serve_in_thread(make_app: Callable[[str], Any]) -> Iterator[tuple[str, Any]]
 
 def launch_chromium(playwright: Any, executable: str = CHROMIUM, extra_args: list[str] | None = None) -> Any:
     # a Chinese user's browser: its own UI language zh-CN (date inputs show 年/月/日; needs Debian's chromium-l10n)
-    env = dict(os.environ, LANGUAGE="zh_CN", LANG="zh_CN.UTF-8")
+    # (LANGUAGE only: a LANG naming a locale the system lacks would cost chromium its UTF-8 file names)
+    env = dict(os.environ, LANGUAGE="zh_CN")
     return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS + ["--lang=zh-CN"] + (extra_args or []),
                                       env=env)
 
