@@ -140,6 +140,7 @@ def test_care_mode_on_a_320_px_screen_every_main_screen(browser, live, session, 
         page.get_by_role("button", name="提交整改").wait_for()
         names = [b["text"] for b in check(page, "rectify") if b["main"]]
         assert "提交整改" in names and any("拍照" in n for n in names), names
+        shot(page, "26-care-rectify", full_page=False)
 
         page.goto("/app/#/me/outbox")
         page.get_by_text("手机上没有记录").wait_for()

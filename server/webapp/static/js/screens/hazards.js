@@ -84,7 +84,7 @@ function Rectify({ hazard }) {
     <div class="weui-cells gp-pad"><${PhotoPicker} label="整改后照片" required photos=${photos} max=${9}
       onAdd=${async (f) => { const ref = await outbox.addPhoto(f, { purpose: 'rectification', place_id: hazard.place && hazard.place.id, claimed_time: new Date().toISOString() }); setPhotos((p) => p.concat([ref])); }}
       onRemove=${(ref) => { setPhotos(photos.filter((x) => x !== ref)); outbox.discard(ref.slice(3)); }} /></div>
-    <${Cells} title="整改说明"><div class="weui-cell"><div class="weui-cell__bd"><textarea class="weui-textarea" rows="3" aria-label="整改说明" value=${statement} onInput=${(e) => setStatement(e.target.value)}></textarea></div></div></${Cells}>
+    <${Cells} title="整改说明"><div class="weui-cell"><div class="weui-cell__bd"><textarea class="weui-textarea" rows="3" aria-label="整改说明" placeholder="整改了什么, 怎样整改的" value=${statement} onInput=${(e) => setStatement(e.target.value)}></textarea></div></div></${Cells}>
     <${ErrorTips} error=${error} />
     <div class="weui-btn-area"><${Button} big onClick=${submit}>提交整改</${Button}></div>
   </${Page}>`;

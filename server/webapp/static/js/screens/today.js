@@ -44,8 +44,9 @@ export function Today({ session, box }) {
       </${Cells}>
       ${rechecks.length ? html`<${Cells} title=${'待复核隐患 (' + rechecks.length + ')'}>${rechecks.map((h) => html`<${Cell} key=${h.id} label=${(h.place ? h.place.name + ': ' : '') + h.category} value=${h.deadline ? '期限 ' + h.deadline : '去复核'} href=${'#/hazards/' + h.id + '/recheck'} />`)}</${Cells}>` : null}
       ${rejected.length ? html`<${Cells} title="被驳回的记录">${rejected.map((r) => html`<div class="weui-cell" key=${r.type + r.id}><div class="weui-cell__bd"><p>${REJECTED_LABELS[r.type] || r.type} ${r.place ? r.place.name : ''} · ${r.day}</p><p class="gp-warn">驳回原因: ${r.reason || '未说明'}</p></div></div>`)}</${Cells}>` : null}
-      ${otherTasks.length ? html`<${Cells} title="今日任务">${otherTasks.slice(0, 5).map((a) => html`<${Cell} key=${a.id} label=${a.task.title} value=${(a.task.due_date < d.date ? '已逾期 · ' : '') + a.task.kind_label} href="#/tasks" />`)}</${Cells}>` : null}
+      ${otherTasks.length ? html`<${Cells} title="今日任务">${otherTasks.slice(0, 5).map((a) => html`<${Cell} key=${a.id} label=${a.task.title} value=${a.task.due_date < d.date ? '已逾期' : a.task.due_date === d.date ? '今日截止' : '截止 ' + a.task.due_date.slice(5)} href="#/tasks" />`)}</${Cells}>` : null}
       <${Cells} title=${'待巡查场所 (' + d.places_due.length + ')'}>
+        ${d.places_due.length ? null : html`<div class="weui-cell"><div class="weui-cell__bd gp-sub">今日没有待巡查的场所</div></div>`}
         ${d.places_due.slice(0, 8).map((p) => html`<${Cell} key=${p.place.id} label=${p.place.name} value=${p.last_visit_day ? '上次 ' + p.last_visit_day : '未巡查'} href=${'#/patrol/' + p.place.id} />`)}
         ${d.places_due.length > 8 ? html`<${Cell} label="全部场所" href="#/places" />` : null}
       </${Cells}>` : null}
