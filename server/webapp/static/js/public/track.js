@@ -23,9 +23,6 @@ function Track() {
   }, [code]);
   function go(ev) { ev.preventDefault(); const c = typed.replace(/[^0-9A-Za-z]/g, '').toUpperCase(); if (c) location.href = '/track/' + c; }
   return html`<${Page} title="举报进度查询">
-    <form onSubmit=${go}><div class="weui-cells weui-cells_form"><label class="weui-cell weui-cell_active"><div class="weui-cell__hd"><span class="weui-label">查询码</span></div>
-      <div class="weui-cell__bd"><input class="weui-input" aria-label="查询码" placeholder="XXXX-XXXX-XX" value=${typed} onInput=${(e) => setTyped(e.target.value)} /></div></label></div>
-      <div class="weui-btn-area"><${Button} type="submit" big>查询</${Button}></div></form>
     ${loading ? html`<${Loading} />` : null}
     <${ErrorTips} error=${error} />
     ${t ? html`
@@ -39,6 +36,9 @@ function Track() {
       </${Cells}>
       ${t.answer ? html`<${Cells} title="处理答复"><div class="weui-cell"><div class="weui-cell__bd"><p class="gp-text" data-testid="track-answer">${t.answer}</p></div></div></${Cells}>` : null}
       ${(t.steps || []).length ? html`<div class="weui-cells__title">处理过程</div><div class="weui-cells gp-steps">${t.steps.map((s, i) => html`<div class="gp-step" key=${i}><p>${s.label || s.status_label || s.status || s.action}</p><p class="gp-sub">${fmtTime(s.at)}</p></div>`)}</div>` : null}` : null}
+    <form onSubmit=${go}>${t ? html`<div class="weui-cells__title">查询其他举报</div>` : null}<div class="weui-cells weui-cells_form"><label class="weui-cell weui-cell_active"><div class="weui-cell__hd"><span class="weui-label">查询码</span></div>
+      <div class="weui-cell__bd"><input class="weui-input" aria-label="查询码" placeholder="XXXX-XXXX-XX" value=${typed} onInput=${(e) => setTyped(e.target.value)} /></div></label></div>
+      <div class="weui-btn-area"><${Button} type="submit" big>查询</${Button}></div></form>
     <div class="weui-btn-area"><a class="weui-btn weui-btn_default" href="/report">我要举报</a></div>
   </${Page}>`;
 }
