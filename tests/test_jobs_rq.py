@@ -152,3 +152,20 @@ def test_a_queue_that_cannot_be_reached_answers_503_and_the_job_is_recorded_fail
     job = session.scalar(select(Job))
     assert job.state == "failed" and job.error_code == "job_queue_unavailable" and job.finished_at
     assert session.scalar(select(func.count(RankingRun.id))) == 0
+
+
+def test_a_job_that_outlasts_its_timeout_is_stopped_and_recorded_interrupted(rq, world, session, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("holds a table lock to keep the job inside its work")
+    short = RQ(create_app(dataclasses.replace(rq.config, jobs_timeout_seconds=1), clock=rq.app.extensions[
+        "gridpatrol.clock"], engine=engine), rq.config, rq.tmp_path)
+    resp = short.client.post("/api/v1/rankings/2026-10/compute", headers=world.headers("county") | ASYNC)
+    session.execute(text("LOCK TABLE ranking_runs IN SHARE MODE"))
+    try:
+        finish(short.worker())
+    finally:
+        session.rollback()
+    job = get_job(short.client, world, resp.headers["Location"])
+    assert job["state"] == "failed" and job["error"]["code"] == "job_interrupted"
+    assert job["error"]["detail"] == {"reason": "JobTimeoutException"}
+    assert session.scalar(select(func.count(RankingRun.id))) == 0

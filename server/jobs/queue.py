@@ -61,9 +61,11 @@ class RedisQueue:
     def __init__(self, app: Flask):
         from redis import Redis
         from rq import Queue
+        from rq.timeouts import JobTimeoutException
 
         cfg = app.extensions["gridpatrol.config"]
         self.rt = runtime_of(app)
+        self.rt.interrupts = (JobTimeoutException,)
         self.timeout = cfg.jobs_timeout_seconds
         self.queue = Queue(cfg.jobs_queue, connection=Redis.from_url(cfg.jobs_redis_url, socket_timeout=5,
                                                                      socket_connect_timeout=3))

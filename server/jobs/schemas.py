@@ -45,8 +45,8 @@ class JobOut(Out):
     finished_at = ma.fields.DateTime(allow_none=True)
 
 
-JOB_ACCEPTED = ("still running after a moment (or asked with Prefer: respond-async): the job, with "
-                "Location: /api/v1/jobs/{id} to poll")
+JOB_ACCEPTED = ("still running after a moment, or asked with the header 'Prefer: respond-async' (RFC 7240; "
+                "answered with Preference-Applied): the job, with Location: /api/v1/jobs/{id} to poll")
 
 
 class JobQuery(In):

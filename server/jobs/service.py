@@ -87,6 +87,8 @@ class Runtime:
     config: Config
     store: Any
     clock: Callable[[], datetime]
+    # what the queue raises inside a job it stops (RQ's timeout): recorded as job_interrupted, not a bug
+    interrupts: tuple[type[BaseException], ...] = ()
     # progress of the jobs this process runs, for SQLite (one writer: the job's work holds the write lock)
     live: dict[int, tuple[int, str]] = field(default_factory=dict)
     finished: dict[int, threading.Event] = field(default_factory=dict)
@@ -202,8 +204,13 @@ def _run(rt: Runtime, job_id: int) -> str:
         log.info("job done", extra={"job_id": job_id, "kind": kind_name})
         return "done"
     except Exception as exc:  # every failure is recorded on the job; the worker goes on with the next one
-        session.rollback()
-        if not isinstance(exc, ApiError):
+        try:
+            session.rollback()
+        except Exception:  # a query cut short (RQ's timeout) leaves its connection unusable: drop it
+            session.invalidate()
+        if rt.interrupts and isinstance(exc, rt.interrupts):
+            exc = ApiError(500, "job_interrupted", CODES["job_interrupted"][1], {"reason": type(exc).__name__})
+        elif not isinstance(exc, ApiError):
             log.exception("job failed", extra={"job_id": job_id, "kind": kind_name})
         fail(rt, job_id, exc)
         return "failed"
