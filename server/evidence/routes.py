@@ -8,7 +8,7 @@ from flask import redirect, request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from server.auth.guard import current_actor, login_required, optional_actor
 from server.evidence import service
@@ -23,7 +23,9 @@ class _MultipartParser(FlaskParser):
     as one ``requestBody`` (OpenAPI 3 has no ``formData`` parameters; Swagger UI sends what is described)."""
 
     def load_multipart(self, req: Any, schema: Any) -> Any:
-        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+        # an empty box of a form means "not given": Swagger UI's "Try it out" sends every field of the body
+        form = MultiDict([(k, v) for k, v in req.form.items(multi=True) if v != ""])
+        return MultiDictProxy(CombinedMultiDict([form, req.files]), schema)
 
 
 class _Blueprint(Blueprint):
