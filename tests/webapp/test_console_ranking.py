@@ -4,6 +4,7 @@ reason; the first revision stays readable."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from openpyxl import load_workbook
 from PIL import Image
@@ -42,12 +43,20 @@ def test_county_publishes_last_months_ranking_and_a_correction(desk, live, sessi
 
     month = _last_month()
     _clock_ins_last_month(live)
+    # compute and publish answer 202 with a background job at once (server/jobs): the console polls it to the end
+    cfg = live.app.extensions["gridpatrol.config"]
+    live.app.extensions["gridpatrol.config"] = replace(cfg, jobs_wait_seconds=0.0)
+    live.app.extensions.pop("gridpatrol.jobs.runtime", None)
+    answers: list[int] = []
+    desk.on("response", lambda r: answers.append(r.status) if r.request.method == "POST" and "/rankings/" in r.url
+            else None)
     console_login(desk, "county")
     desk.get_by_role("link", name="月排名").click()
     desk.get_by_text(f"{month} 还没有排名").wait_for()
     desk.get_by_role("button", name="计算草稿").click()
     run = desk.get_by_test_id("ranking-run")
     run.get_by_text("草稿 · 未发布").wait_for()
+    assert answers == [202], answers
     board = desk.get_by_role("table", name="排行榜")
     board.get_by_text("测试m1", exact=True).wait_for()
     assert "gc-draft-mark" in board.locator("xpath=..").get_attribute("class")     # the board says 草稿 too

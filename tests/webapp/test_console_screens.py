@@ -62,7 +62,7 @@ def test_dispatch_bulletins_users_and_the_county_screens(desk, live, session):  
     console_login(desk, "county")
     desk.get_by_role("link", name="审计日志").click()
     desk.locator("tbody tr").first.wait_for()
-    expect(desk.locator("main")).to_contain_text("tasks")
+    expect(desk.locator("main")).to_contain_text("新建 任务")        # actions in Chinese, the code in the tooltip
     shot(desk, "console-20-audit")
     desk.get_by_role("link", name="举报处置").click()
     desk.get_by_role("link", name="奖励台账").click()

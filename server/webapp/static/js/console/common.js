@@ -123,7 +123,9 @@ export function Select({ label, value, onChange, options, empty }) {
 }
 
 export function Input({ label, value, onInput, type, placeholder, wide, min, max }) {
-  return html`<${Field} label=${label} wide=${wide}><input aria-label=${label} type=${type || 'text'} value=${value || ''} placeholder=${placeholder || ''} min=${min} max=${max}
+  // a date field says its format (the browser shows 年/月/日 in a zh-CN browser, its own order elsewhere)
+  const hint = type === 'date' ? '年-月-日, 如 2026-12-01 (北京时间)' : undefined;
+  return html`<${Field} label=${label} wide=${wide}><input aria-label=${label} title=${hint} type=${type || 'text'} value=${value || ''} placeholder=${placeholder || ''} min=${min} max=${max}
     onInput=${(e) => onInput(e.target.value)} /></${Field}>`;
 }
 
@@ -202,6 +204,35 @@ export async function download(path) {
   document.body.appendChild(a);
   a.click();
   a.remove();
+}
+
+// A long action the server may run as a background job (202 with the job, server/jobs): wait for it, telling
+// onProgress what it is doing; its result when done, its error (thrown, in the API's shape) when failed.  An answer
+// that is not a job is returned as it is.
+export async function untilDone(out, onProgress) {
+  const isJob = (x) => x && typeof x === 'object' && x.state !== undefined && x.kind !== undefined && x.progress !== undefined;
+  if (!isJob(out)) return out;
+  let job = out;
+  try {
+    for (let n = 0; job.state !== 'done' && job.state !== 'failed'; n++) {
+      if (onProgress) onProgress(job);
+      await new Promise((ok) => setTimeout(ok, n < 5 ? 500 : 1000));
+      job = await api.get('/jobs/' + job.id);
+    }
+  } finally {
+    if (onProgress) onProgress(null);
+  }
+  if (job.state === 'failed') {
+    const e = job.error || {};
+    throw new api.ApiError(e.status || 409, e.code || 'job_failed', e.message || (job.label || '后台任务') + '失败', e.detail);
+  }
+  return job.result;
+}
+
+export function JobProgress({ job }) {
+  if (!job) return null;
+  return html`<p class="gc-job" role="status">${job.label || '后台任务'}: ${job.state === 'queued' ? '排队中' : job.message || '进行中'} (${job.progress || 0}%)
+    <progress max="100" value=${job.progress || 0}></progress></p>`;
 }
 
 export function useBusy() {

@@ -5,7 +5,7 @@ import { html, useState } from '../ui/html.js';
 import * as api from '../api.js';
 import {
   Screen, Btn, Select, TextArea, Filters, Loading, Err, Empty, Chip, Pager, Modal, useFetch, getPage, query,
-  fmtDateTime, lastMonth, download, useBusy,
+  fmtDateTime, lastMonth, download, useBusy, untilDone, JobProgress,
 } from './common.js';
 
 const LEVELS = [['member', '网格员'], ['village', '村(社区)'], ['township', '乡镇']];
@@ -19,6 +19,7 @@ export function Rankings({ user }) {
   const [page, setPage] = useState(1);
   const [dialog, setDialog] = useState(null);
   const busy = useBusy();
+  const [job, setJob] = useState(null);      // compute / publish running as a background job
   const county = user.role === 'county_admin';
   const townships = useFetch(county ? '/areas?level=township&page_size=100' : null);
   const info = (months.data || []).find((m) => m.month === month) || { month: month, draft: null, revisions: [] };
@@ -32,12 +33,12 @@ export function Rankings({ user }) {
   const allMonths = Array.from(new Set([lastMonth()].concat((months.data || []).map((m) => m.month)))).sort().reverse();
 
   async function compute() {
-    const out = await busy.run(() => api.post('/rankings/' + month + '/compute', {}));
+    const out = await busy.run(async () => untilDone(await api.post('/rankings/' + month + '/compute', {}), setJob));
     if (out) { setView('draft'); months.reload(); board.reload(); }
   }
   async function publish(reason) {
     const body = newest ? { revision: newest.revision + 1, reason: reason } : {};
-    const out = await busy.run(() => api.post('/rankings/' + month + '/publish', body));
+    const out = await busy.run(async () => untilDone(await api.post('/rankings/' + month + '/publish', body), setJob));
     if (out) { setDialog(null); setView(String(out.revision)); months.reload(); }
   }
   return html`<${Screen} title="月排名" actions=${html`
@@ -52,6 +53,7 @@ export function Rankings({ user }) {
       <${Select} label="榜单" value=${level} empty=${false} onChange=${(v) => { setLevel(v); setPage(1); }} options=${LEVELS} />
       ${county ? html`<${Select} label="乡镇" value=${township} onChange=${(v) => { setTownship(v); setPage(1); }} empty="全县" options=${(townships.data || []).map((t) => [t.id, t.name])} />` : null}
     </${Filters}>
+    <${JobProgress} job=${job} />
     <${Err} error=${months.error || busy.error || board.error} />
     ${run ? html`<div class=${'gc-run' + (showingDraft ? ' gc-run-draft' : '')} data-testid="ranking-run">
       ${showingDraft ? html`<${Chip} tone="orange">草稿 · 未发布</${Chip}>` : html`<${Chip} tone="green">已发布 第 ${run.revision} 版</${Chip}>`}
