@@ -136,8 +136,7 @@ CODES: dict[str, tuple[tuple[int, ...], str]] = {
 def error(code: str, detail: dict[str, Any] | None = None, *, message: str | None = None,
           headers: dict[str, str] | None = None) -> "ApiError":
     """The ApiError of a catalogued code, with its status and (unless given) its message."""
-    statuses, default = CODES[code]
-    return ApiError(statuses[0], code, message or default, detail, headers)
+    return ApiError(CODES[code][0][0], code, message, detail, headers)
 
 
 def catalogue() -> dict[str, dict[str, Any]]:
@@ -148,8 +147,10 @@ def catalogue() -> dict[str, dict[str, Any]]:
 class ApiError(Exception):
     """An error the client can act on; ``code`` is stable, ``message`` is for people (Chinese)."""
 
-    def __init__(self, status: int, code: str, message: str, detail: dict[str, Any] | None = None,
+    def __init__(self, status: int, code: str, message: str | None = None, detail: dict[str, Any] | None = None,
                  headers: dict[str, str] | None = None, persist: bool = False):
+        if message is None:  # the catalogue's message; a call site gives its own only when it says more
+            message = CODES[code][1]
         super().__init__(f"{code}: {message}")
         self.status = status
         self.code = code
@@ -169,7 +170,7 @@ def forbidden(message: str = "当前角色无权执行此操作") -> ApiError:
     return ApiError(403, "forbidden", message)
 
 
-def conflict(code: str, message: str, detail: dict[str, Any] | None = None) -> ApiError:
+def conflict(code: str, message: str | None = None, detail: dict[str, Any] | None = None) -> ApiError:
     return ApiError(409, code, message, detail)
 
 

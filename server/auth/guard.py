@@ -87,5 +87,5 @@ def optional_actor() -> Actor | None:
 def current_actor() -> Actor:
     actor = g.get("actor")
     if actor is None:
-        raise ApiError(401, "unauthorized", "请先登录")
+        raise ApiError(401, "unauthorized")
     return actor

@@ -62,12 +62,12 @@ def verify(config: Config, path: str, query: Iterable[tuple[str, str]], now: dat
     given = {k: v for k, v in pairs if k in PARAMS}
     user, exp = given.get(USER, ""), given.get(EXPIRES, "")
     if not (user.isdigit() and exp.isdigit() and len(user) <= 10 and len(exp) <= 12):
-        raise ApiError(403, "link_signature_invalid", "链接签名无效, 请重新打开")
+        raise ApiError(403, "link_signature_invalid")
     expected = _signature(config, int(user), int(exp), path, pairs)
     if not hmac.compare_digest(expected, given.get(SIGNATURE, "")):
-        raise ApiError(403, "link_signature_invalid", "链接签名无效, 请重新打开")
+        raise ApiError(403, "link_signature_invalid")
     if int(exp) <= int(now.timestamp()):
-        raise ApiError(403, "link_expired", "链接已过期, 请返回页面重新打开")
+        raise ApiError(403, "link_expired")
     return int(user)
 
 

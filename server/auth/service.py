@@ -58,7 +58,7 @@ def _issue_pair(session: Session, config: Config, user: User, now: datetime, fam
 
 
 def _bad_credentials() -> ApiError:
-    return ApiError(401, "invalid_credentials", "用户名或密码错误", persist=True)
+    return ApiError(401, "invalid_credentials", persist=True)
 
 
 def _throttle_key(username: str, client: str | None) -> str:
@@ -115,7 +115,7 @@ def login(session: Session, config: Config, username: str, password: str, now: d
                      area_id=user.audit_area_id() if user else None, summary=summary)
         raise _bad_credentials()  # the lock, if this failure set one, answers from the next attempt on
     if not user.active:  # said only to whoever knows the password
-        raise ApiError(403, "account_disabled", "账号已停用")
+        raise ApiError(403, "account_disabled")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if throttle is not None:
@@ -127,7 +127,7 @@ def login(session: Session, config: Config, username: str, password: str, now: d
 def refresh(session: Session, config: Config, refresh_token: str, now: datetime) -> TokenPair:
     """Rotate: the presented token is spent and a new one of the same family is issued.  A spent token presented
     again means two parties hold it; the whole family is revoked so that the thief's copy dies too."""
-    invalid_token = ApiError(401, "refresh_invalid", "刷新令牌无效, 请重新登录", persist=True)
+    invalid_token = ApiError(401, "refresh_invalid", persist=True)
     row = session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == tokens.hash_token(refresh_token)).with_for_update())
     if row is None or row.revoked_at is not None or row.expires_at <= now:
@@ -135,8 +135,7 @@ def refresh(session: Session, config: Config, refresh_token: str, now: datetime)
     if row.rotated_at is not None:
         revoke_family(session, row.family_id, now)
         audit.record(session, "auth.refresh_reused", "users", row.user_id, summary={"family": row.family_id})
-        raise ApiError(401, "refresh_reused", "刷新令牌已被使用过, 为安全起见该登录已全部注销, 请重新登录",
-                       persist=True)
+        raise ApiError(401, "refresh_reused", persist=True)
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         raise invalid_token
@@ -173,10 +172,10 @@ def wechat_login(session: Session, config: Config, code: str, binding_code: str 
     user = session.scalar(select(User).where(User.wechat_openid == wx.openid))
     if user is None:
         if not binding_code:
-            raise ApiError(403, "wechat_not_bound", "该微信尚未绑定账号, 请向乡镇管理员索取绑定码")
+            raise ApiError(403, "wechat_not_bound")
         user = _redeem_binding_code(session, binding_code, wx.openid, now)
     if not user.active:
-        raise ApiError(403, "account_disabled", "账号已停用")
+        raise ApiError(403, "account_disabled")
     audit.record(session, "auth.login", "users", user.id, area_id=user.audit_area_id(), summary={"method": "wechat"})
     return _issue_pair(session, config, user, now)
 
@@ -185,10 +184,10 @@ def _redeem_binding_code(session: Session, code: str, openid: str, now: datetime
     row = session.scalar(select(BindingCode).where(BindingCode.code_hash == tokens.hash_token(_normalize_code(code)))
                          .with_for_update())
     if row is None or row.used_at is not None or row.expires_at <= now:
-        raise ApiError(403, "binding_code_invalid", "绑定码无效或已过期, 请向乡镇管理员重新索取", persist=False)
+        raise ApiError(403, "binding_code_invalid", persist=False)
     user = row.user
     if user.wechat_openid and user.wechat_openid != openid:
-        raise conflict("wechat_already_bound", "该账号已绑定其他微信, 请联系管理员解绑")
+        raise conflict("wechat_already_bound")
     row.used_at = now
     user.wechat_openid = openid
     try:
@@ -273,14 +272,14 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
                 area_ids: Sequence[int], password: str | None = None, phone: str | None = None) -> User:
     areas = _check_role_and_areas(session, actor, role, area_ids)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise conflict("username_taken", "用户名已存在")
+        raise conflict("username_taken")
     user = User(username=username, display_name=display_name, role=role, phone=_phone(phone), areas=areas,
                 password_hash=hash_password(password) if password else None)
     session.add(user)
     try:
         session.flush()
     except IntegrityError:
-        raise conflict("username_taken", "用户名已存在")
+        raise conflict("username_taken")
     return user
 
 

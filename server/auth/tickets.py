@@ -37,18 +37,18 @@ def exchange(session: Session, config: Config, ticket: str, now: datetime) -> To
     answers 401: the page then asks the mini-program for a new one (or shows the login)."""
     row = session.scalar(select(LoginTicket).where(LoginTicket.ticket_hash == tokens.hash_token(ticket)))
     if row is None:
-        raise ApiError(401, "ticket_invalid", "登录票据无效, 请返回小程序重新进入")
+        raise ApiError(401, "ticket_invalid")
     if row.used_at is not None:
-        raise ApiError(401, "ticket_used", "登录票据已使用过, 请返回小程序重新进入")
+        raise ApiError(401, "ticket_used")
     if row.expires_at <= now:
-        raise ApiError(401, "ticket_expired", "登录票据已过期, 请返回小程序重新进入")
+        raise ApiError(401, "ticket_expired")
     # the conditional UPDATE makes two concurrent exchanges of one ticket agree: only one sees rowcount 1
     spent = session.execute(update(LoginTicket).where(LoginTicket.id == row.id, LoginTicket.used_at.is_(None))
                             .values(used_at=now).execution_options(synchronize_session=False))
     if spent.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
-        raise ApiError(401, "ticket_used", "登录票据已使用过, 请返回小程序重新进入")
+        raise ApiError(401, "ticket_used")
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        raise ApiError(403, "account_disabled", "账号已停用")
+        raise ApiError(403, "account_disabled")
     audit.record(session, "auth.login", "users", user.id, area_id=user.audit_area_id(), summary={"method": "ticket"})
     return _issue_pair(session, config, user, now)

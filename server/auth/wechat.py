@@ -19,7 +19,7 @@ def code2session(config: Config, code: str, *, timeout: float = 5.0) -> WeChatSe
     """Exchange a ``wx.login`` code for the user's openid.  The session_key is not kept: nothing here decrypts
     WeChat user data, and a stored key would only be a liability."""
     if not config.wechat_app_id or not config.wechat_app_secret:
-        raise ApiError(503, "wechat_not_configured", "未配置微信小程序登录")
+        raise ApiError(503, "wechat_not_configured")
     try:
         resp = httpx.get(
             config.wechat_api_base.rstrip("/") + "/sns/jscode2session",
@@ -29,9 +29,8 @@ def code2session(config: Config, code: str, *, timeout: float = 5.0) -> WeChatSe
         )
         data = resp.json()
     except (httpx.HTTPError, ValueError):
-        raise ApiError(503, "wechat_unavailable", "微信登录服务暂时不可用, 请稍后重试", headers={"Retry-After": "5"})
+        raise ApiError(503, "wechat_unavailable", headers={"Retry-After": "5"})
     if data.get("errcode") or not data.get("openid"):
         # 40029 invalid code, 40163 code already used, 45011 rate limited — all mean "log in again" to the phone
-        raise ApiError(401, "wechat_code_invalid", "微信登录凭证无效或已使用, 请重新登录",
-                       {"errcode": data.get("errcode")})
+        raise ApiError(401, "wechat_code_invalid", detail={"errcode": data.get("errcode")})
     return WeChatSession(openid=str(data["openid"]), unionid=data.get("unionid"))

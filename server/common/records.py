@@ -114,7 +114,7 @@ def _owned(record: Any, user_id: int | None, owner: str | None) -> Any:
     return record
 
 
-def flush_or_conflict(session: Session, code: str, message: str) -> None:
+def flush_or_conflict(session: Session, code: str, message: str | None = None) -> None:
     """Write the pending change of a versioned record (``UPDATE ... WHERE id = :id AND version = :seen``); a
     record changed by someone else since it was read is a 409 with ``code``, and nothing of this request is
     written."""
