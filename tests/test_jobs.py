@@ -116,6 +116,7 @@ def test_a_failing_async_job_ends_failed_with_its_code_and_message(client, world
     _seen, job = poll(client, world, resp.headers["Location"])
     assert job["state"] == "failed" and job["result"] is None and job["finished_at"]
     assert job["error"]["code"] == "month_not_ended" and "尚未结束" in job["error"]["message"]
+    assert job["error"]["status"] == 422
     assert job["error"]["detail"]["fields"]["month"]
 
 

@@ -16,6 +16,7 @@ class JobErrorOut(Out):
     code = ma.fields.String(required=True, metadata={"description": "the error code the synchronous call would have "
                                                                     "answered (x-error-codes), e.g. ranking_published"})
     message = ma.fields.String(required=True, metadata={"description": "中文说明"})
+    status = ma.fields.Integer(required=True, metadata={"description": "the HTTP status the call would have answered"})
     detail = ma.fields.Dict()
 
 

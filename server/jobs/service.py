@@ -273,7 +273,8 @@ def job_out(session: Session | None, job: Job, rt: Runtime | None = None, *,
     error = None
     if job.state == "failed":
         detail = job.error_detail or {}
-        error = {"code": job.error_code, "message": job.error_message, "detail": detail.get("detail") or {}}
+        error = {"code": job.error_code, "message": job.error_message, "status": detail.get("status") or 500,
+                 "detail": detail.get("detail") or {}}
     kind_ = KINDS.get(job.kind)
     return {"id": job.id, "kind": job.kind, "label": kind_.label if kind_ else job.kind, "state": job.state,
             "progress": progress, "message": message, "params": job.params, "area_id": job.area_id,
