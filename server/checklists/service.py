@@ -114,9 +114,9 @@ def fits(session: Session, checklist: Checklist, sector: str) -> bool:
 def require_fit(session: Session, checklist: Checklist, sector: str) -> None:
     """422 ``checklist_sector_mismatch`` for a checklist of another sector, unless it is general."""
     if not fits(session, checklist, sector):
-        raise ApiError(422, "checklist_sector_mismatch", "该检查清单不适用于此企业(场所)的行业领域",
-                       {"fields": {"checklist_id": [f"检查清单属于 {checklist.sector}, 场所属于 {sector}"]},
-                        "checklist_sector": checklist.sector, "place_sector": sector})
+        raise ApiError(422, "checklist_sector_mismatch", detail={
+            "fields": {"checklist_id": [f"检查清单属于 {checklist.sector}, 场所属于 {sector}"]},
+            "checklist_sector": checklist.sector, "place_sector": sector})
 
 
 def fitting(session: Session, sector: str) -> list[Checklist]:
@@ -211,5 +211,5 @@ def check_answers(definition: dict[str, Any], answers: Sequence[dict[str, Any]])
         if item_id not in seen and item.get("required", item["answer"] != "text") and f"answers.{item_id}" not in errors:
             err(item_id, "必答检查项未作答")
     if errors:
-        raise ApiError(422, "checklist_answers_invalid", "检查清单答案不符合该版本的要求", {"fields": errors})
+        raise ApiError(422, "checklist_answers_invalid", detail={"fields": errors})
     return cleaned, findings

@@ -76,10 +76,9 @@ def check_point(lat: Any, lng: Any, field: str = "location") -> tuple[float, flo
     except (TypeError, ValueError):
         raise ApiError(422, "coordinates_invalid", "坐标格式错误", {"fields": {field: ["坐标必须是数字"]}})
     if not (math.isfinite(lat_f) and math.isfinite(lng_f)):
-        raise ApiError(422, "coordinates_invalid", "坐标不是有限数值", {"fields": {field: ["坐标不是有限数值"]}})
+        raise ApiError(422, "coordinates_invalid", detail={"fields": {field: ["坐标不是有限数值"]}})
     if not (-90.0 <= lat_f <= 90.0 and -180.0 <= lng_f <= 180.0):
-        raise ApiError(422, "coordinates_out_of_range", "坐标超出范围",
-                       {"fields": {field: ["纬度须在 -90..90, 经度须在 -180..180"]}})
+        raise ApiError(422, "coordinates_out_of_range", detail={"fields": {field: ["纬度须在 -90..90, 经度须在 -180..180"]}})
     if lat_f == 0.0 and lng_f == 0.0:
         raise ApiError(422, "coordinates_invalid", "坐标 (0,0) 不是有效定位", {"fields": {field: ["定位无效 (0,0)"]}})
     return lat_f, lng_f
@@ -90,8 +89,7 @@ def to_wgs84(lat: Any, lng: Any, coord_system: str = "wgs84", field: str = "loca
     if coord_system == "gcj02":
         return gcj02_to_wgs84(lat_f, lng_f)
     if coord_system != "wgs84":
-        raise ApiError(422, "validation_error", "请求参数校验失败",
-                       {"fields": {field: ["coord_system 必须是 wgs84 或 gcj02"]}})
+        raise ApiError(422, "validation_error", detail={"fields": {field: ["coord_system 必须是 wgs84 或 gcj02"]}})
     return lat_f, lng_f
 
 

@@ -136,7 +136,7 @@ def complete_manually(session: Session, actor: Actor, assignment_id: int, note: 
     if assignment is None or assignment.user_id != actor.user_id:
         raise not_found("任务")
     if assignment.task.kind != "other":
-        raise ApiError(409, "task_completed_by_records", "该任务由对应的走访或宣传记录自动完成")
+        raise ApiError(409, "task_completed_by_records")
     if assignment.status != "done":
         session.execute(update(TaskAssignment).where(TaskAssignment.id == assignment.id,
                                                      TaskAssignment.status == "open")

@@ -107,7 +107,7 @@ def upload(session: Session, config: Config, store: ObjectStore, actor: Actor | 
     if purpose not in PURPOSES:
         raise invalid("purpose", "用途无效")
     if actor is None and purpose != "tipoff":
-        raise ApiError(401, "unauthorized", "请先登录")
+        raise ApiError(401, "unauthorized")
     uploader_id = actor.user_id if actor else None
     existing = find_once(session, Photo, uploader_id, client_uuid, owner="uploader_id")
     if existing is not None:  # before the work of a new photo
@@ -218,7 +218,7 @@ def attach(session: Session, actor: Actor, photo_ids: Iterable[str], *, record: 
         elif photo.purpose not in ACCEPTS[kind]:
             problems.append(f"照片 {pid} 的用途是 {photo.purpose}, 不能用于此记录")
     if problems:
-        raise ApiError(422, "photo_invalid", "照片无效", {"fields": {field: problems}})
+        raise ApiError(422, "photo_invalid", detail={"fields": {field: problems}})
     flags: list[str] = []
     for photo in photos.values():
         if photo.attached_to is not None and photo.attached_to != record:
@@ -246,7 +246,7 @@ def attach_public(session: Session, photo_ids: Iterable[str], *, record: str, ar
         elif photo.attached_to is not None and photo.attached_to != record:
             problems.append(f"照片 {pid} 已用于另一条举报")
     if problems:
-        raise ApiError(422, "photo_invalid", "照片无效", {"fields": {field: problems}})
+        raise ApiError(422, "photo_invalid", detail={"fields": {field: problems}})
     for photo in photos.values():
         photo.attached_to = record
         photo.area_id = area_id

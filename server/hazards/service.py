@@ -65,7 +65,7 @@ def _transition_invalid(hazard: Hazard, action: str) -> ApiError:
 
 
 def _flush_step(session: Session) -> None:
-    flush_or_conflict(session, "hazard_changed", "该隐患刚被他人处理, 请刷新后重试")
+    flush_or_conflict(session, "hazard_changed")
 
 
 # --- creating hazards -------------------------------------------------------------------------------------------------
@@ -102,8 +102,7 @@ def _member_grid_at(session: Session, actor: Actor, lat: float, lng: float, tole
     distances = spatial(session).distances_m(list(actor.area_ids), lat, lng)
     near = sorted((d, g) for g, d in distances.items() if d is not None and d <= tolerance_m)
     if not near:
-        raise ApiError(422, "outside_grid", "该位置不在你负责的网格内",
-                       {"fields": {"location": ["位置不在你负责的网格内"]}})
+        raise ApiError(422, "outside_grid", detail={"fields": {"location": ["位置不在你负责的网格内"]}})
     return near[0][1]
 
 

@@ -74,5 +74,5 @@ def readyz() -> Any:
     except ObjectStoreError as exc:
         checks["object_store"] = f"error: {type(exc).__name__}"
     if any(v != "ok" for v in checks.values()):
-        raise ApiError(503, "not_ready", "服务未就绪", {"checks": checks}, headers={"Retry-After": "5"})
+        raise ApiError(503, "not_ready", detail={"checks": checks}, headers={"Retry-After": "5"})
     return {"status": "ok", "checks": checks}

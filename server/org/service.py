@@ -50,7 +50,7 @@ def _set_boundary(session: Session, area: Area, geojson: dict[str, Any] | None) 
     if area.level == "grid":
         overlaps = spatial(session).overlapping_grids(geom, area.id, OVERLAP_TOLERANCE)
         if overlaps:
-            raise conflict("grid_overlap", "网格边界与已有网格重叠", {"other_area_id": overlaps[0][0]})
+            raise conflict("grid_overlap", detail={"other_area_id": overlaps[0][0]})
     area.boundary = to_geojson(geom)
     area.min_lng, area.min_lat, area.max_lng, area.max_lat = geom.bounds
     invalidate_grid_index()
@@ -76,7 +76,7 @@ def create_area(session: Session, actor: Actor, *, parent_id: int, code: str, na
 
 def _insert(session: Session, area: Area, parent: Area | None, boundary: dict[str, Any] | None) -> Area:
     if session.scalar(select(Area.id).where(Area.code == area.code)) is not None:
-        raise conflict("area_code_taken", "区域编码已存在")
+        raise conflict("area_code_taken")
     area.path = ""
     session.add(area)
     session.flush()  # the id is part of the path
@@ -100,7 +100,7 @@ def update_area(session: Session, actor: Actor, area_id: int, changes: dict[str,
     if "code" in changes and changes["code"] != area.code:
         _check_code(area.level, changes["code"], area.parent)
         if session.scalar(select(Area.id).where(Area.code == changes["code"])) is not None:
-            raise conflict("area_code_taken", "区域编码已存在")
+            raise conflict("area_code_taken")
         area.code = changes["code"]
     if "boundary" in changes:
         _set_boundary(session, area, changes["boundary"])
@@ -173,7 +173,7 @@ def locate(session: Session, lat: Any, lng: Any, coord_system: str = "wgs84") ->
 def locate_for(session: Session, actor: Actor, lat: Any, lng: Any, coord_system: str = "wgs84") -> Location:
     found = locate(session, lat, lng, coord_system)
     if found is None or not actor.covers(found.grid.path):
-        raise ApiError(404, "point_outside_grids", "该位置不在您辖区的任何网格内")
+        raise ApiError(404, "point_outside_grids")
     return found
 
 

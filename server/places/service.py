@@ -27,8 +27,7 @@ def _resolve_area(session: Session, actor: Actor, location: dict[str, Any] | Non
         found = org.locate(session, location.get("lat"), location.get("lng"), location.get("coord_system", "wgs84"))
         if found is None or not actor.covers(found.grid.path):
             # one answer for "no grid here" and "someone else's grid": scope never reveals where grids are
-            raise ApiError(422, "point_outside_grids", "该位置不在您辖区的任何网格内",
-                           {"fields": {"location": ["该位置不在您辖区的任何网格内"]}})
+            raise ApiError(422, "point_outside_grids", detail={"fields": {"location": ["该位置不在您辖区的任何网格内"]}})
         return found.grid, found.lat, found.lng
     if area_id is None:
         raise invalid("area_id", "需要提供位置或所属区域")
@@ -65,7 +64,7 @@ def _check_unique(session: Session, place: Place) -> None:
     if clash is None and place.credit_code:
         clash = session.scalar(select(Place).where(Place.credit_code == place.credit_code, Place.id != place.id))
     if clash is not None:
-        raise conflict("place_exists", "该企业(场所)已存在", {"place_id": clash.id})
+        raise conflict("place_exists", detail={"place_id": clash.id})
 
 
 def create_place(session: Session, actor: Actor, data: dict[str, Any]) -> Place:
@@ -81,7 +80,7 @@ def create_place(session: Session, actor: Actor, data: dict[str, Any]) -> Place:
     try:
         session.flush()
     except IntegrityError:
-        raise conflict("place_exists", "该企业(场所)已存在")
+        raise conflict("place_exists")
     return place
 
 

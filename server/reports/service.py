@@ -198,8 +198,7 @@ def preview(session: Session, actor: Actor, township_id: int, day: date, today: 
 def _check_ended(day: date, today: date) -> None:
     """A bulletin freezes the day, so it is published once the day is over; the preview is there before."""
     if day >= today:
-        raise ApiError(422, "day_not_over", "当天尚未结束, 只能预览; 通报于次日起发布",
-                       {"fields": {"date": ["只能发布已结束的日期的通报"]}, "date": day.isoformat()})
+        raise ApiError(422, "day_not_over", detail={"fields": {"date": ["只能发布已结束的日期的通报"]}, "date": day.isoformat()})
 
 
 def publish_all(session: Session, day: date, today: date, published_by: str = "cron", *,

@@ -74,7 +74,7 @@ def for_area(session: Session, actor: Actor, public_url: str, area_id: int) -> b
     actor's scope covers it; the same 404 as a missing area otherwise."""
     area = actor.require_area(session.get(Area, area_id), "区域")
     if area.level not in ("township", "county"):
-        raise ApiError(422, "poster_township_only", "扫码举报海报按乡镇(街道)或全县制作, 请选择乡镇或县")
+        raise ApiError(422, "poster_township_only")
     county = area if area.level == "county" else session.get(Area, int(area.path.strip("/").split("/")[0]))
     county_name = county.name if county else ""
     name = area.name if area.level == "county" else f"{county_name}{area.name}"

@@ -58,8 +58,8 @@ def _tus_resumable(response: Response) -> Response:
 
 def _require_tus() -> None:
     if request.headers.get("Tus-Resumable") != service.TUS_VERSION:
-        raise ApiError(412, "tus_version_unsupported", "不支持的断点续传协议版本, 请使用 tus 1.0.0",
-                       {"supported": [service.TUS_VERSION]}, headers={"Tus-Version": service.TUS_VERSION})
+        raise ApiError(412, "tus_version_unsupported", detail={"supported": [service.TUS_VERSION]},
+                       headers={"Tus-Version": service.TUS_VERSION})
 
 
 def _int_header(name: str, *, required: bool = True) -> int | None:
@@ -103,8 +103,7 @@ def _metadata() -> dict[str, Any]:
     try:
         return UploadMetadataIn().load(raw)
     except ma.ValidationError as exc:
-        raise ApiError(422, "validation_error", "请求参数校验失败",
-                       {"fields": translate_messages(exc.normalized_messages())})
+        raise ApiError(422, "validation_error", detail={"fields": translate_messages(exc.normalized_messages())})
 
 
 def _public_upload_limit() -> str:

@@ -42,7 +42,7 @@ _PERMANENT = {413, 422}
 
 
 def _expired(upload: ResumableUpload) -> ApiError:
-    return ApiError(410, "upload_expired", "该上传已过期, 请重新上传照片")
+    return ApiError(410, "upload_expired")
 
 
 def create(session: Session, config: Config, actor: Actor | None, *, client_uuid: str, purpose: str, length: int,
@@ -51,9 +51,9 @@ def create(session: Session, config: Config, actor: Actor | None, *, client_uuid
     the answer to its POST resumes instead of starting again).  A photo that already exists under the UUID
     answers an upload that is already complete."""
     if purpose not in PURPOSES:
-        raise ApiError(422, "validation_error", "请求参数校验失败", {"fields": {"purpose": ["用途无效"]}})
+        raise ApiError(422, "validation_error", detail={"fields": {"purpose": ["用途无效"]}})
     if actor is None and purpose != "tipoff":
-        raise ApiError(401, "unauthorized", "请先登录")
+        raise ApiError(401, "unauthorized")
     if length > config.photo_max_bytes:
         raise ApiError(413, "payload_too_large", f"照片过大, 最大 {config.photo_max_bytes // (1024 * 1024)} MB")
     uploader_id = actor.user_id if actor else None
@@ -104,11 +104,10 @@ def get(session: Session, actor: Actor | None, token: str, now: datetime, *, loc
 def check_patch(upload: ResumableUpload, offset: int, size: int) -> None:
     """The PATCH must continue exactly where the server is, and not carry bytes beyond the announced length."""
     if offset != upload.offset:
-        raise ApiError(409, "upload_offset_mismatch", "上传位置不一致, 请先查询已上传的位置 (HEAD) 再继续",
-                       {"offset": upload.offset}, headers={"Upload-Offset": str(upload.offset)})
+        raise ApiError(409, "upload_offset_mismatch", detail={"offset": upload.offset},
+                       headers={"Upload-Offset": str(upload.offset)})
     if upload.offset + size > upload.length:
-        raise ApiError(413, "upload_exceeds_length", "上传的字节超过了创建时声明的长度 (Upload-Length)",
-                       {"length": upload.length, "offset": upload.offset})
+        raise ApiError(413, "upload_exceeds_length", detail={"length": upload.length, "offset": upload.offset})
 
 
 @dataclass(frozen=True)
@@ -165,8 +164,7 @@ def _finish(session: Session, config: Config, store: ObjectStore, actor: Actor |
     try:
         data = b"".join(store.get(upload.part_key(offset)) for offset, _ in upload.parts)
     except ObjectStoreUnavailable:
-        raise ApiError(503, "object_store_unavailable", "照片存储暂时不可用, 请稍后重试",
-                       headers={"Retry-After": "30"})
+        raise ApiError(503, "object_store_unavailable", headers={"Retry-After": "30"})
     except ObjectNotFound:
         data = b""
     if len(data) != upload.length:  # a part lost from the store: the bytes cannot be trusted, start again
