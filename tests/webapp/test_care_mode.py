@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from server.auth.models import User
+from server.org.models import Area
 from server.places.models import Place
+from tests.factories import add_user
+from tests.photos import jpeg, upload
 from tests.webapp.conftest import live_headers, shot
 from tests.webapp.helpers import log_in
 
@@ -141,6 +144,24 @@ def test_care_mode_on_a_320_px_screen_every_main_screen(browser, live, session, 
         names = [b["text"] for b in check(page, "rectify") if b["main"]]
         assert "提交整改" in names and any("拍照" in n for n in names), names
         shot(page, "26-care-rectify", full_page=False)
+
+        # another member of the grid puts it right, so m1 (who did not) may re-check it: the 复核 screen
+        m1c = add_user(session, "m1c", "member", session.get(Area, live.world.areas["G1"].id))
+        session.commit()
+        live.world.users["m1c"] = m1c
+        other = live_headers(live, "m1c")
+        photo = upload(live.api(), other, "rectification", jpeg(7, size=(320, 240)))
+        assert photo.status_code in (200, 201), photo.get_json()
+        fixed = live.api().post(f"/api/v1/hazards/{hazard}/rectify", headers=other, json={
+            "photo_ids": [photo.get_json()["id"]], "statement": "货物已搬离, 出口畅通"})
+        assert fixed.status_code == 200, fixed.get_json()
+        page.goto(f"/app/#/hazards/{hazard}")
+        page.get_by_role("link", name="复核", exact=True).click()
+        page.get_by_role("radio", name="不合格").click()   # the reason and the next deadline appear
+        page.get_by_label("新的整改期限").wait_for()
+        names = [b["text"] for b in check(page, "recheck") if b["main"]]
+        assert {"合格", "不合格", "提交复核"} <= set(names), names
+        shot(page, "27-care-recheck", full_page=False)
 
         page.goto("/app/#/me/outbox")
         page.get_by_text("手机上没有记录").wait_for()

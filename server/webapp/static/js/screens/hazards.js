@@ -108,12 +108,13 @@ function Recheck({ hazard }) {
   return html`<${Page} title="复核">
     <div class="weui-cells__title">${hazard.category}: ${hazard.description}</div>
     ${hazard.rectification_statement ? html`<div class="weui-cells"><div class="weui-cell"><div class="weui-cell__bd"><p class="gp-sub">整改说明</p><p class="gp-text">${hazard.rectification_statement}</p></div></div></div>` : null}
-    <div class="weui-cells gp-pad"><${ServerPhotos} ids=${hazard.after_photo_ids} /></div>
+    ${(hazard.after_photo_ids || []).length ? html`<div class="weui-cells__title">整改后照片</div><div class="weui-cells gp-pad"><${ServerPhotos} ids=${hazard.after_photo_ids} /></div>` : null}
+    <div class="weui-cells__title">复核结果</div>
     <div class="gp-choices gp-pad" role="radiogroup" aria-label="复核结果">
       <button type="button" role="radio" aria-checked=${result === 'pass' ? 'true' : 'false'} class=${'gp-choice' + (result === 'pass' ? ' gp-on' : '')} onClick=${() => setResult('pass')}>合格</button>
       <button type="button" role="radio" aria-checked=${result === 'fail' ? 'true' : 'false'} class=${'gp-choice' + (result === 'fail' ? ' gp-on' : '')} onClick=${() => setResult('fail')}>不合格</button>
     </div>
-    <${Cells} title=${result === 'fail' ? '不合格原因 (必填)' : '复核意见'}><div class="weui-cell"><div class="weui-cell__bd"><textarea class="weui-textarea" rows="2" aria-label="复核意见" value=${note} onInput=${(e) => setNote(e.target.value)}></textarea></div></div></${Cells}>
+    <${Cells} title=${result === 'fail' ? '不合格原因 (必填)' : '复核意见'}><div class="weui-cell"><div class="weui-cell__bd"><textarea class="weui-textarea" rows="2" aria-label="复核意见" placeholder=${result === 'fail' ? '还有什么没整改到位' : '可不填'} value=${note} onInput=${(e) => setNote(e.target.value)}></textarea></div></div></${Cells}>
     ${result === 'fail' ? html`<${Cells} title="新的整改期限"><div class="weui-cell"><div class="weui-cell__bd"><input class="weui-input" type="date" aria-label="新的整改期限" value=${deadline} onInput=${(e) => setDeadline(e.target.value)} /></div></div></${Cells}>` : null}
     <div class="weui-cells gp-pad"><${PhotoPicker} label="复核照片 (可选)" photos=${photos} max=${9}
       onAdd=${async (f) => { const ref = await outbox.addPhoto(f, { purpose: 'rectification', claimed_time: new Date().toISOString() }); setPhotos((p) => p.concat([ref])); }}
