@@ -181,8 +181,9 @@ function fieldLabel(key) {
 export function explain(e) {
   if (e instanceof ApiError) {
     if (e.code === 'account_locked' && e.detail && e.detail.locked_until) {
+      // the minutes left by this phone's clock, in place of the server's full lockout time
       const mins = Math.max(1, Math.ceil((Date.parse(e.detail.locked_until) - Date.now()) / 60000));
-      return e.message + ', 请 ' + mins + ' 分钟后再试';
+      return e.message.replace(/[,，]?\s*请\s*\d+\s*分钟后再试\s*$/, '') + ', 请 ' + mins + ' 分钟后再试';
     }
     const fields = e.detail && e.detail.fields;
     if (fields && typeof fields === 'object') {
