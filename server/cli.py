@@ -232,41 +232,62 @@ def _ranking_calendar() -> Any:
     return load_calendar(current_app.extensions["gridpatrol.config"].ranking_calendar or None)
 
 
+def _ranking_counties(session: Any, code: str | None) -> list[Any]:
+    """The county named by its code, or every county (each ranks its own month)."""
+    from server.org.service import counties
+    found = [c for c in counties(session) if code is None or c.code == code]
+    if code is not None and not found:
+        raise click.ClickException(f"no county with code {code}")
+    return found
+
+
 @ranking_group.command("compute")
 @click.option("--month", default=None, help="YYYY-MM (Asia/Shanghai); default: last month")
+@click.option("--county", default=None, help="the county's area code; default: every county")
 @with_appcontext
-def ranking_compute(month: str | None) -> None:
-    """Compute a month's draft (replacing the previous draft); published revisions are never touched."""
+def ranking_compute(month: str | None, county: str | None) -> None:
+    """Compute a month's draft of each county (replacing the previous draft); published revisions are never
+    touched."""
+    from server.auth.scope import SYSTEM
     from server.common.timeutil import local_day
     from server.ranking.service import compute
     now = current_app.extensions["gridpatrol.clock"]()
     key = _ranking_month(month)
     with _session() as session:
-        with _api_errors():
-            run = compute(session, key, today=local_day(now), now=now, calendar=_ranking_calendar())
-        session.commit()
-    click.echo(f"draft of {run.month}: {run.counts['members']} members, {run.counts['villages']} villages, "
-               f"{run.counts['townships']} townships; rule v{run.rule_version}; digest {run.digest}")
+        for area in _ranking_counties(session, county):
+            with _api_errors():
+                run = compute(session, area.id, key, SYSTEM, today=local_day(now), now=now,
+                              calendar=_ranking_calendar())
+            session.commit()
+            click.echo(f"draft of {run.month} ({area.name}): {run.counts['members']} members, "
+                       f"{run.counts['villages']} villages, {run.counts['townships']} townships; "
+                       f"rule v{run.rule_version}; digest {run.digest}")
 
 
 @ranking_group.command("publish")
 @click.option("--month", default=None, help="YYYY-MM (Asia/Shanghai); default: last month")
+@click.option("--county", default=None, help="the county's area code; default: every county")
 @click.option("--reason", default=None, help="a correction: publishes the next revision, with this reason")
 @with_appcontext
-def ranking_publish(month: str | None, reason: str | None) -> None:
-    """Publish (freeze) an ended month as revision 1; with --reason, a correction as the next revision."""
+def ranking_publish(month: str | None, county: str | None, reason: str | None) -> None:
+    """Publish (freeze) an ended month of each county as revision 1; with --reason, a correction as the next
+    revision."""
+    from dataclasses import replace
+
+    from server.auth.scope import SYSTEM
     from server.common.timeutil import local_day
     from server.ranking.service import latest_revision, publish
     now = current_app.extensions["gridpatrol.clock"]()
     key = _ranking_month(month)
     with _session() as session:
-        with _api_errors():
-            revision = None if reason is None else latest_revision(session, key) + 1
-            run = publish(session, key, today=local_day(now), now=now, calendar=_ranking_calendar(),
-                          published_by="cli", revision=revision, reason=reason)
-        session.commit()
-    click.echo(f"published {run.month} revision {run.revision}: {run.counts['members']} members; "
-               f"rule v{run.rule_version}; digest {run.digest}")
+        for area in _ranking_counties(session, county):
+            with _api_errors():
+                revision = None if reason is None else latest_revision(session, area, key) + 1
+                run = publish(session, area.id, key, replace(SYSTEM, username="cli"), today=local_day(now), now=now,
+                              calendar=_ranking_calendar(), revision=revision, reason=reason)
+            session.commit()
+            click.echo(f"published {run.month} revision {run.revision} ({area.name}): {run.counts['members']} "
+                       f"members; rule v{run.rule_version}; digest {run.digest}")
 
 
 @ranking_group.command("rule-load")

@@ -297,6 +297,9 @@ class Seeder:
         self.pending: dict[tuple[int, str], list[tuple[int, list[str], date]]] = {}
         self.recent_tipoffs: dict[int, list[tuple[int, date]]] = {}
         self.forced_fraud: list[FraudKind] = ["far_gps", "same_bytes", "screenshot", "near_copy", "old_time"]
+        # the phone's input schemas, made once: building a marshmallow schema costs more than loading a body
+        self.checkin_in, self.visit_in, self.publicity_in = CheckInCreate(), VisitCreate(), PublicityCreate()
+        self.report_in, self.tipoff_in = ReportSubmit(), TipoffCreate()
         self._load_county()
 
     # .. the county ....................................................................................................
@@ -307,7 +310,11 @@ class Seeder:
         self.checklists: dict[str, Checklist] = {}
         for checklist in s.scalars(checklists.latest_query()):
             self.checklists[checklist.sector] = checklist
+        # the county's areas, places and people stay loaded for the whole run: the session keeps no expired
+        # objects (expire_on_commit is off), so every session.get of a place, grid or user the services make is
+        # answered from memory instead of a query that joins four areas and decodes their boundaries
         areas = {a.id: a for a in s.scalars(select(Area))}
+        self._loaded: list[Any] = list(areas.values())
         self.townships = sorted(a.id for a in areas.values() if a.level == "township")
         self.county = next(a for a in areas.values() if a.level == "county")
         self.grids: dict[int, GridInfo] = {}
@@ -316,6 +323,7 @@ class Seeder:
                 ids = [int(x) for x in a.path.strip("/").split("/")]
                 self.grids[a.id] = GridInfo(a.id, a.name, ids[1], shape(a.boundary))
         for p in s.scalars(select(Place).where(Place.deleted_at.is_(None)).order_by(Place.id)):
+            self._loaded.append(p)
             if p.area_id in self.grids and p.lat is not None and p.lng is not None:
                 info = PlaceInfo(p.id, p.name, p.sector, p.lat, p.lng, p.area_id, p.contact_name or "负责人")
                 self.grids[p.area_id].places.append(info)
@@ -324,6 +332,7 @@ class Seeder:
         self.county_admin: Actor | None = None
         self.inspector: Actor | None = None
         for user in s.scalars(select(User).where(User.active.is_(True)).order_by(User.id)):
+            self._loaded.append(user)
             actor = actor_for(user)
             if user.role == "county_admin" and self.county_admin is None:
                 self.county_admin = actor
@@ -473,7 +482,7 @@ class Seeder:
     def _send_clock_in(self, received: datetime, m: Member, when: datetime, lat: float, lng: float) -> None:
         self.as_(m.actor)
         photo = self.shoot(m, "checkin", when, lat, lng, fraud=self.fraud_for(m, when))
-        data = CheckInCreate().load({"client_uuid": _uuid(self.rng), "device_time": when.isoformat(),
+        data = self.checkin_in.load({"client_uuid": _uuid(self.rng), "device_time": when.isoformat(),
                                      "location": {"lat": lat, "lng": lng, "accuracy": self.rng.choice([8, 12, 20, 35])},
                                      "photo_ids": [photo]})
         record = patrol.check_in(self.s, self.config, m.actor, data, received).record
@@ -548,13 +557,15 @@ class Seeder:
         note = rng.choice(VISIT_NOTES)
         if note:
             body["notes"] = note
-        data = VisitCreate().load(body)
+        data = self.visit_in.load(body)
         record = patrol.record_visit(self.s, self.config, m.actor, data, when + timedelta(minutes=8, seconds=20))
         visit = record.record
         self.made.add("visits")
         if far:
             self.made.add("visits:far_from_place")
         self._queue(m.grid.township_id, "visit", visit)
+        if not findings:  # only a finding's answer makes a hazard (every other answer is the good one)
+            return
         for hazard_id, level in self.s.execute(select(Hazard.id, Hazard.level).where(Hazard.visit_id == visit.id)
                                                .order_by(Hazard.id)):
             self.made.add("hazards:patrol")
@@ -570,7 +581,7 @@ class Seeder:
         photo = self.shoot(m, "publicity", when, lat, lng, place, fraud=self.fraud_for(m, when))
         materials = rng.sample(["消防安全宣传单", "燃气安全告知书", "安全生产法宣传册", "防汛防台明白卡",
                                 "电动自行车安全充电提示"], rng.randint(1, 3))
-        data = PublicityCreate().load({"client_uuid": _uuid(rng), "device_time": when.isoformat(),
+        data = self.publicity_in.load({"client_uuid": _uuid(rng), "device_time": when.isoformat(),
                                        "location": {"lat": lat, "lng": lng, "accuracy": 10},
                                        "place_id": place.id, "materials": materials,
                                        "people_reached": rng.randint(1, 25), "photo_ids": [photo]})
@@ -581,7 +592,7 @@ class Seeder:
     def report(self, when: datetime, m: Member, day: date) -> None:
         self.as_(m.actor)
         late = local_day(when) > day
-        data = ReportSubmit().load({"client_uuid": _uuid(self.rng), "date": day.isoformat(),
+        data = self.report_in.load({"client_uuid": _uuid(self.rng), "date": day.isoformat(),
                                     "notes": self.rng.choice(REPORT_NOTES), "nothing_found": self.rng.random() < 0.5})
         reports.submit(self.s, m.actor, data, when)
         self.made.add("reports:late" if late else "reports")
@@ -839,7 +850,8 @@ class Seeder:
         """The township admins' review at the end of a day: everything two days old or older; flagged records are
         looked at one by one (most of the doubtful ones rejected with the reason, some left for later)."""
         cutoff = day - timedelta(days=2)
-        for (township, kind), items in self.pending.items():
+        for n, ((township, kind), items) in enumerate(self.pending.items()):
+            when = at_local(day, 16.5) + timedelta(minutes=7 * n)  # each decision says who made it, and when
             due = [i for i in items if i[2] <= cutoff]
             if not due:
                 continue
@@ -848,7 +860,7 @@ class Seeder:
             keep = [i for i in items if i[2] > cutoff]
             clean = {i[0] for i in due if not i[1]}
             if clean:
-                self.made.add("reviews:bulk_approved", review.bulk_approve(self.s, actor, kind, sorted(clean)))
+                self.made.add("reviews:bulk_approved", review.bulk_approve(self.s, actor, kind, sorted(clean), now=when))
             for record_id, flags, _ in due:
                 if not flags:
                     continue
@@ -857,10 +869,10 @@ class Seeder:
                 if roll < 0.08:
                     continue  # left in the queue: a backlog to clear
                 if reason is not None and roll < 0.75:
-                    review.decide(self.s, actor, kind, record_id, "reject", reason)
+                    review.decide(self.s, actor, kind, record_id, "reject", reason, now=when)
                     self.made.add("reviews:rejected")
                 else:
-                    review.decide(self.s, actor, kind, record_id, "approve", None)
+                    review.decide(self.s, actor, kind, record_id, "approve", None, now=when)
                     self.made.add("reviews:approved")
             self.pending[(township, kind)] = keep
 
@@ -901,7 +913,7 @@ class Seeder:
                                     member_name="群众举报", now=when - timedelta(seconds=20))
             body["photo_ids"] = [photo.photo.client_uuid]
             self.made.add("photos")
-        receipt = tipoffs.submit(self.s, self.config, TipoffCreate().load(body), channel="api", now=when)
+        receipt = tipoffs.submit(self.s, self.config, self.tipoff_in.load(body), channel="api", now=when)
         assert receipt.tipoff is not None
         self.made.add("tipoffs")
         tid = receipt.tipoff.id
@@ -1040,7 +1052,7 @@ class Seeder:
             self.made.time("review", started)
             started = timer.perf_counter()
             set_context(self.s, AuditContext(None, "cron"))
-            self.made.add("bulletins", len(reports.publish_all(self.s, day, day + timedelta(days=1))))
+            self.made.add("bulletins", len(reports.publish_all(self.s, day, day + timedelta(days=1), now=at_local(day + timedelta(days=1), 0.5))))
             self.made.time("bulletins", started)
             started = timer.perf_counter()
             self.s.commit()
@@ -1059,12 +1071,12 @@ class Seeder:
         assert self.county_admin is not None
         self.as_(self.county_admin)
         now = at_local(self.today, 1.5)
-        ranking.publish(self.s, self.last_month, today=self.today, now=now, calendar=self.calendar,
-                        published_by=self.county_admin.username)
+        ranking.publish(self.s, self.county.id, self.last_month, self.county_admin, today=self.today, now=now,
+                        calendar=self.calendar)
         self.made.add("rankings:published")
         if self.today.day > 1:
-            ranking.compute(self.s, f"{self.today.year}-{self.today.month:02d}", today=self.today, now=now,
-                            calendar=self.calendar)
+            ranking.compute(self.s, self.county.id, f"{self.today.year}-{self.today.month:02d}", self.county_admin,
+                            today=self.today, now=now, calendar=self.calendar)
             self.made.add("rankings:draft")
 
 

@@ -146,7 +146,7 @@ def test_the_county_workbook_names_the_county_and_writes_rates_one_way(client, w
     assert str(sheets["township"]["A1"].value).startswith("青山县 2026-10")
     town = call(client, world, "GET", "2026-10/export.xlsx",
                 query_string={"level": "member", "township_id": world.areas["T1"].id})
-    assert str(load_workbook(io.BytesIO(town.data)).active["A1"].value).startswith("城关镇 2026-10")
+    assert str(load_workbook(io.BytesIO(town.data)).active["A1"].value).startswith("青山县 城关镇 2026-10")
     for level, ws in sheets.items():
         header = [c.value for c in ws[3]]
         col = header.index("进岗打卡率 原始值")

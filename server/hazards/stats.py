@@ -89,8 +89,8 @@ def stats_query(area: Area, *, start: date, end: date, today: date, sector: str 
                 .where(a1.c.path >= lo, a1.c.path < hi).subquery("child_of"))
     per_area = select(Hazard.area_id, *stats_columns(today)).where(Hazard.found_day >= start,
                                                                    Hazard.found_day <= end)
-    if area.parent_id is not None:  # below a county, count only the subtree (the join below decides either way)
-        per_area = per_area.where(Hazard.area_id.in_(select(Area.id).where(Area.path >= lo, Area.path < hi)))
+    # always the subtree, a county's too: the database may hold other counties, whose hazards are not even read
+    per_area = per_area.where(Hazard.area_id.in_(select(Area.id).where(Area.path >= lo, Area.path < hi)))
     if sector:
         per_area = per_area.where(Hazard.sector == sector)
     if level:

@@ -1,5 +1,5 @@
-"""Reading the stored boards: which townships an actor reads, a month's run, the rows of a level, a member's own
-row explained metric by metric, and the months with a ranking."""
+"""Reading the stored boards: whose county and which townships an actor reads, a county's month's run, the rows of a
+level, a member's own row explained metric by metric, and the months with a ranking."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,12 +9,40 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from server.auth.scope import Actor
-from server.errors import ApiError, not_found
+from server.errors import ApiError, error, not_found
 from server.org.models import Area, path_ids
 from server.ranking import rules
 from server.ranking.models import RankingEntry, RankingRun
 from server.ranking.rules import METRICS
 from server.ranking.service import month_of
+
+
+def counties_of(actor: Actor) -> set[int] | None:
+    """The counties whose rankings the actor reads: the county above each of their areas (None: every county, for
+    a scope at the root such as the system's)."""
+    out: set[int] = set()
+    for path in actor.area_paths:
+        ids = path_ids(path)
+        if not ids:
+            return None
+        out.add(ids[0])
+    return out
+
+
+def county_for(session: Session, actor: Actor, county_id: int | None) -> Area:
+    """The county a request is about: ``county_id`` if given (404 outside the actor's counties), else the actor's
+    one county; a scope holding several counties must name one (422 county_required)."""
+    counties = counties_of(actor)
+    if county_id is None:
+        if counties is None or len(counties) != 1:
+            raise error("county_required")
+        county_id = next(iter(counties))
+    elif counties is not None and county_id not in counties:
+        raise not_found("县(市、区)")
+    area = session.get(Area, county_id)
+    if area is None or area.level != "county":
+        raise not_found("县(市、区)")
+    return area
 
 
 def townships_in_scope(actor: Actor) -> set[int] | None:
@@ -29,11 +57,11 @@ def townships_in_scope(actor: Actor) -> set[int] | None:
     return out
 
 
-def get_run(session: Session, actor: Actor, key: str, today: date, *, revision: int | None = None,
+def get_run(session: Session, actor: Actor, county: Area, key: str, today: date, *, revision: int | None = None,
             draft: bool = False) -> RankingRun:
-    """The draft (admins), a named revision, or the latest published revision of a month."""
+    """The draft (admins of the county), a named revision, or the latest published revision of a county's month."""
     month = month_of(key, today)
-    stmt = select(RankingRun).where(RankingRun.month == month.key)
+    stmt = select(RankingRun).where(RankingRun.county_id == county.id, RankingRun.month == month.key)
     if draft:
         actor.require("ranking:draft")
         run = session.scalar(stmt.where(RankingRun.revision == 0))
@@ -49,23 +77,28 @@ def get_run(session: Session, actor: Actor, key: str, today: date, *, revision: 
     return run
 
 
-def township_filter(session: Session, actor: Actor, township_id: int | None) -> Area | None:
+def township_filter(session: Session, actor: Actor, run: RankingRun, township_id: int | None) -> Area | None:
+    """The township asked for, if it is the run's county's and in the actor's scope (404 otherwise)."""
     if township_id is None:
         return None
     scope = townships_in_scope(actor)
     area = session.get(Area, township_id)
-    if area is None or area.level != "township" or (scope is not None and township_id not in scope):
+    if (area is None or area.level != "township" or path_ids(area.path)[0] != run.county_id
+            or (scope is not None and township_id not in scope)):
         raise not_found("乡镇排名")
     return area
 
 
-def board_title(session: Session, township_id: int | None) -> str:
-    """Whose board it is, for titles: the township asked for (already checked in scope), else the county."""
-    area_id = township_id
-    if area_id is None:
-        area_id = session.scalar(select(Area.id).where(Area.level == "county").order_by(Area.id).limit(1))
-    area = session.get(Area, area_id) if area_id is not None else None
-    return area.name if area is not None else ""
+def county_name(session: Session, run: RankingRun) -> str:
+    return session.scalar(select(Area.name).where(Area.id == run.county_id)) or ""
+
+
+def board_title(session: Session, run: RankingRun, township_id: int | None) -> str:
+    """Whose board it is, for titles: the run's county, and the township asked for (already checked in scope)."""
+    county = county_name(session, run)
+    if township_id is None:
+        return county
+    return f"{county} {session.scalar(select(Area.name).where(Area.id == township_id)) or ''}"
 
 
 def board_query(session: Session, actor: Actor, run: RankingRun, level: str,
@@ -73,7 +106,7 @@ def board_query(session: Session, actor: Actor, run: RankingRun, level: str,
     """Rows of one level, best first.  Member and village rows are limited to the townships in scope (a township
     outside it is a 404); the township level is the county's comparison of townships, which everyone reads."""
     stmt = select(RankingEntry).where(RankingEntry.run_id == run.id, RankingEntry.level == level)
-    township = township_filter(session, actor, township_id)
+    township = township_filter(session, actor, run, township_id)
     if township is not None:
         stmt = stmt.where(RankingEntry.township_id == township.id)
     elif level != "township":
@@ -108,16 +141,18 @@ def entry_out(entry: RankingEntry, rule_doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_out(run: RankingRun) -> dict[str, Any]:
-    return {"month": run.month, "revision": run.revision, "status": run.status, "rule_version": run.rule_version,
+    return {"county_id": run.county_id, "month": run.month, "revision": run.revision, "status": run.status,
+            "rule_version": run.rule_version,
             "cutoff": run.cutoff, "working_days": run.working_days, "counts": run.counts, "digest": run.digest,
             "computed_at": run.computed_at, "published_at": run.published_at, "published_by": run.published_by,
             "reason": run.reason}
 
 
-def months(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    """Months with a ranking, newest first: their published revisions, and the draft for admins."""
+def months(session: Session, actor: Actor, county: Area) -> list[dict[str, Any]]:
+    """A county's months with a ranking, newest first: their published revisions, and the draft for admins."""
     by_month: dict[str, dict[str, Any]] = {}
-    for run in session.scalars(select(RankingRun).order_by(RankingRun.month.desc(), RankingRun.revision)):
+    for run in session.scalars(select(RankingRun).where(RankingRun.county_id == county.id)
+                               .order_by(RankingRun.month.desc(), RankingRun.revision)):
         item = by_month.setdefault(run.month, {"month": run.month, "revisions": [], "draft": None})
         if run.status == "published":
             item["revisions"].append(run_out(run))
@@ -138,14 +173,15 @@ NOT_RANKED = {
 }
 
 
-def me(session: Session, actor: Actor, key: str, today: date, revision: int | None = None) -> dict[str, Any]:
+def me(session: Session, actor: Actor, county: Area, key: str, today: date, revision: int | None = None
+       ) -> dict[str, Any]:
     """My row of the latest (or a named) published revision: rank in the county and in my township, score, each
     metric with its raw value, points and my township's median, and the change since last month's ranking.
     Not a 404 when there is no row: ``status`` says what there is — ``not_published`` (drafts are for admins),
     or ``not_ranked`` with the ``reason``."""
     month = month_of(key, today)
     try:
-        run = get_run(session, actor, key, today, revision=revision)
+        run = get_run(session, actor, county, key, today, revision=revision)
     except ApiError:
         if revision is not None:
             raise  # a named revision that does not exist is a 404 like any missing object
@@ -164,7 +200,8 @@ def me(session: Session, actor: Actor, key: str, today: date, revision: int | No
         RankingEntry.township_id == mine.township_id)).all()
     change = None
     prev_key = rules.previous_month(run.month)
-    prev_run = session.scalar(select(RankingRun).where(RankingRun.month == prev_key,
+    prev_run = session.scalar(select(RankingRun).where(RankingRun.county_id == county.id,
+                                                       RankingRun.month == prev_key,
                                                        RankingRun.status == "published")
                               .order_by(RankingRun.revision.desc()).limit(1))
     if prev_run is not None:

@@ -1,6 +1,7 @@
-"""The month's figures of every member, read with a handful of grouped queries: the one file of ``ranking/`` that
-reads other domains' tables (clock-ins, visits, publicity, daily reports, hazards, tasks, places, members), as a
-read-side package may, for set-based queries."""
+"""The month's figures of every member of a county, read with a handful of grouped queries: the one file of
+``ranking/`` that reads other domains' tables (clock-ins, visits, publicity, daily reports, hazards, tasks, places,
+members), as a read-side package may, for set-based queries.  Every query is limited to the county's members (or
+its areas), through the indexes that lead with the user or the area, so the other counties' rows are not read."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from server.auth.models import User, UserArea
 from server.dispatch.models import Task, TaskAssignment
 from server.hazards.models import Hazard
-from server.org.models import Area, path_ids
+from server.org.models import Area, path_ids, subtree_range
 from server.patrol.models import CheckIn, PublicityVisit, Visit
 from server.places.models import Place
 from server.ranking.rules import Figures
@@ -32,11 +33,28 @@ class MemberInfo:
     township_id: int = 0
 
 
-def _members(session: Session) -> list[MemberInfo]:
+def _in_county(county: Area) -> Any:
+    lo, hi = subtree_range(county.path)
+    return and_(Area.path >= lo, Area.path < hi)
+
+
+def county_grids(county: Area) -> Any:
+    """The ids of the county's grids, as a subquery."""
+    return select(Area.id).where(Area.level == "grid", _in_county(county)).scalar_subquery()
+
+
+def county_members(county: Area) -> Any:
+    """The ids of the county's members (active, with a grid of the county), as a subquery."""
+    return (select(UserArea.user_id).join(User, User.id == UserArea.user_id)
+            .where(UserArea.area_id.in_(county_grids(county)), User.role == "member", User.active.is_(True))
+            .scalar_subquery())
+
+
+def _members(session: Session, county: Area) -> list[MemberInfo]:
     rows = session.execute(
         select(User.id, User.username, User.display_name, Area.id, Area.path, Area.name)
         .join(UserArea, UserArea.user_id == User.id).join(Area, Area.id == UserArea.area_id)
-        .where(User.role == "member", User.active.is_(True), Area.level == "grid")
+        .where(User.role == "member", User.active.is_(True), Area.level == "grid", _in_county(county))
         .order_by(User.id, Area.id)).all()
     members: dict[int, MemberInfo] = {}
     for uid, username, name, grid_id, path, grid_name in rows:
@@ -52,13 +70,14 @@ def _per_user(session: Session, stmt: Any) -> dict[int, int]:
     return {row[0]: int(row[1] or 0) for row in session.execute(stmt)}
 
 
-def _coverage(session: Session, model: Any, first: date, cutoff: date) -> tuple[dict[int, int], dict[int, int]]:
+def _coverage(session: Session, model: Any, first: date, cutoff: date, members: Any
+              ) -> tuple[dict[int, int], dict[int, int]]:
     """For visits or publicity: per member, the distinct places of their own grids they recorded a record of
     ``model`` at that was not rejected, and how many of their records were rejected; one scan of the month."""
     rejected = case((model.review_status == "rejected", 1), else_=0)
     pairs = (select(model.user_id.label("user_id"), model.place_id.label("place_id"),
                     func.min(rejected).label("all_rejected"), func.sum(rejected).label("rejected"))
-             .where(model.day >= first, model.day <= cutoff)
+             .where(model.user_id.in_(members), model.day >= first, model.day <= cutoff)
              .group_by(model.user_id, model.place_id).subquery())
     covered = case((and_(UserArea.user_id.is_not(None), Place.deleted_at.is_(None), pairs.c.all_rejected == 0), 1),
                    else_=0)
@@ -81,14 +100,15 @@ def _tune(session: Session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
-def read_figures(session: Session, first: date, cutoff: date, working_days: list[date]
+def read_figures(session: Session, county: Area, first: date, cutoff: date, working_days: list[date]
                  ) -> tuple[list[MemberInfo], dict[int, Figures]]:
-    """Every active member and their figures for [first, cutoff]: eight grouped queries, whatever the number of
-    members."""
+    """Every active member of the county and their figures for [first, cutoff]: eight grouped queries, whatever
+    the number of members."""
     _tune(session)
-    members = _members(session)
-    places = _per_user(session, select(Place.area_id, func.count()).where(Place.deleted_at.is_(None))
-                       .group_by(Place.area_id))
+    members = _members(session, county)
+    mine = county_members(county)
+    places = _per_user(session, select(Place.area_id, func.count()).where(
+        Place.deleted_at.is_(None), Place.area_id.in_(county_grids(county))).group_by(Place.area_id))
     in_month = lambda col: and_(col >= first, col <= cutoff)  # noqa: E731
     clock_ins: dict[int, int] = {}
     rejected: dict[int, int] = defaultdict(int)
@@ -97,21 +117,21 @@ def read_figures(session: Session, first: date, cutoff: date, working_days: list
     for uid, n_counted, n_rejected in session.execute(
             select(CheckIn.user_id, func.sum(counted), func.sum(case((CheckIn.review_status == "rejected", 1),
                                                                      else_=0)))
-            .where(in_month(CheckIn.day)).group_by(CheckIn.user_id)):
+            .where(CheckIn.user_id.in_(mine), in_month(CheckIn.day)).group_by(CheckIn.user_id)):
         clock_ins[uid], rejected[uid] = int(n_counted or 0), int(n_rejected or 0)
-    visited, rejected_visits = _coverage(session, Visit, first, cutoff)
-    publicised, rejected_publicity = _coverage(session, PublicityVisit, first, cutoff)
+    visited, rejected_visits = _coverage(session, Visit, first, cutoff, mine)
+    publicised, rejected_publicity = _coverage(session, PublicityVisit, first, cutoff, mine)
     for extra in (rejected_visits, rejected_publicity):
         for uid, n in extra.items():
             rejected[uid] += n
     reports = _per_user(session, select(DailyReport.user_id, func.count()).where(
-        in_month(DailyReport.day), DailyReport.day.in_(working_days), DailyReport.late.is_(False))
+        DailyReport.user_id.in_(mine), in_month(DailyReport.day), DailyReport.day.in_(working_days), DailyReport.late.is_(False))
         .group_by(DailyReport.user_id))
     major = case((Hazard.level == "major", 1), else_=0)
     hazards = {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in session.execute(
         select(Hazard.found_by_id, func.count() - func.sum(major), func.sum(major))
         .outerjoin(Visit, Visit.id == Hazard.visit_id)
-        .where(Hazard.found_by_id.is_not(None), in_month(Hazard.found_day), Hazard.status != "rejected",
+        .where(Hazard.found_by_id.in_(mine), in_month(Hazard.found_day), Hazard.status != "rejected",
                or_(Hazard.visit_id.is_(None), Visit.review_status != "rejected"))
         .group_by(Hazard.found_by_id))}
     on_time = case((and_(TaskAssignment.status == "done", TaskAssignment.completed_day <= Task.due_date), 1),
@@ -119,14 +139,15 @@ def read_figures(session: Session, first: date, cutoff: date, working_days: list
     tasks: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # rechecks due, on time, tasks due, on time
     for uid, kind, due, done in session.execute(
             select(TaskAssignment.user_id, Task.kind, func.count(), func.sum(on_time))
-            .join(Task, Task.id == TaskAssignment.task_id).where(in_month(Task.due_date))
+            .join(Task, Task.id == TaskAssignment.task_id)
+            .where(TaskAssignment.user_id.in_(mine), in_month(Task.due_date))
             .group_by(TaskAssignment.user_id, Task.kind)):
         t = tasks[uid]
         k = 0 if kind == "recheck" else 2
         t[k] += int(due)
         t[k + 1] += int(done or 0)
 
-    missed = _per_user(session, tipoffs_missed_query(first, cutoff))
+    missed = _per_user(session, tipoffs_missed_query(first, cutoff, county_grids(county)))
 
     figures: dict[int, Figures] = {}
     for m in members:
@@ -143,14 +164,15 @@ def read_figures(session: Session, first: date, cutoff: date, working_days: list
     return members, figures
 
 
-def tipoffs_missed_query(first: date, cutoff: date) -> Any:
-    """Per member: hazards of the month in their grids that came from a public tip-off (举报) and that the member had
-    not found first — no hazard of theirs at the same place found on that day or earlier."""
+def tipoffs_missed_query(first: date, cutoff: date, grids: Any) -> Any:
+    """Per member: hazards of the month in their grids (of ``grids``, a subquery of grid ids) that came from a public
+    tip-off (举报) and that the member had not found first — no hazard of theirs at the same place found on that day
+    or earlier."""
     earlier = aliased(Hazard)
     found_first = exists().where(earlier.found_by_id == UserArea.user_id, earlier.place_id == Hazard.place_id,
                                  earlier.source != "tipoff", earlier.found_day <= Hazard.found_day)
     return (select(UserArea.user_id, func.count(Hazard.id)).join(Hazard, Hazard.area_id == UserArea.area_id)
-            .where(Hazard.source == "tipoff", Hazard.found_day >= first, Hazard.found_day <= cutoff,
+            .where(Hazard.area_id.in_(grids), Hazard.source == "tipoff", Hazard.found_day >= first, Hazard.found_day <= cutoff,
                    Hazard.status != "rejected", ~found_first)
             .group_by(UserArea.user_id))
 

@@ -30,18 +30,19 @@ class RankingRule(Base):
 
 
 class RankingRun(Base):
-    """A month's ranking: the draft (``revision`` 0, replaced by every compute) or a published revision (1, 2, ...),
-    frozen once written.  (month, revision) is unique, so two publishers racing for the same revision cannot both
-    succeed.
+    """A county's month's ranking: the draft (``revision`` 0, replaced by every compute) or a published revision
+    (1, 2, ...), frozen once written.  Each county ranks, publishes and revises its own month; (county, month,
+    revision) is unique, so two publishers racing for the same revision cannot both succeed.
 
     ``digest`` is the SHA-256 of the inputs: the month, the rule, the working days and every member's figures as
     read from the database, in canonical JSON.  Computing again from unchanged data gives the same digest."""
 
     __tablename__ = "ranking_runs"
-    __table_args__ = (UniqueConstraint("month", "revision", name="uq_ranking_runs_month_revision"),)
+    __table_args__ = (UniqueConstraint("county_id", "month", "revision", name="uq_ranking_runs_county_month_revision"),)
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     month: Mapped[str] = mapped_column(String(7))  # "2026-10", an Asia/Shanghai month
     revision: Mapped[int] = mapped_column(Integer)  # 0: the draft
     status: Mapped[str] = mapped_column(String(16))  # draft | published
@@ -58,8 +59,8 @@ class RankingRun(Base):
 
     rule: Mapped[RankingRule] = relationship(lazy="joined")
 
-    def audit_area_id(self) -> None:
-        return None
+    def audit_area_id(self) -> int:
+        return self.county_id
 
 
 class RankingEntry(Base):

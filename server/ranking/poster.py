@@ -8,14 +8,12 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from PIL import Image, ImageDraw
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from media.fonts import cjk_font
 from server.auth.scope import Actor
 from server.common.timeutil import LOCAL_TZ
-from server.org.models import Area
-from server.ranking.boards import board_query, township_filter
+from server.ranking.boards import board_query, county_name, township_filter
 from server.ranking.models import RankingEntry, RankingRun
 from server.ranking.rules import METRICS
 
@@ -161,19 +159,24 @@ def _lost(entry: RankingEntry, rule_doc: dict[str, Any], n: int = 2) -> str:
 def poster_png(session: Session, actor: Actor, run: RankingRun, township_id: int | None = None, top: int = 10,
                bottom: int = 5) -> bytes:
     """A township's top and bottom members, or (no township) the county's townships."""
+    return render(poster_info(session, actor, run, township_id, top, bottom))
+
+
+def poster_info(session: Session, actor: Actor, run: RankingRun, township_id: int | None = None, top: int = 10,
+                bottom: int = 5) -> PosterInfo:
+    """What a poster shows: its title names the run's county (and the township), its rows come from the board."""
     doc = run.rule.document
     footer = f"规则: {doc.get('title', '')} · 摘要 {run.digest[:12]}" + (f" · 更正: {run.reason}" if run.reason else "")
     if township_id is None:
-        county = session.scalar(select(Area.name).where(Area.level == "county").order_by(Area.id).limit(1)) or ""
+        county = county_name(session, run)
         rows = session.scalars(board_query(session, actor, run, "township")).all()
         sections = [("乡镇(街道)排名 · 按网格员平均分" if doc["aggregate"] == "mean" else "乡镇(街道)排名 · 按网格员中位分",
                      [PosterRow(r.rank, r.name, f"网格员 {r.members} 名", r.score, _lost(r, doc)) for r in rows])]
         if not rows:
             sections = [(EMPTY, [])]
-        info = PosterInfo(f"{county} 乡镇(街道)月排名", run.month, run.rule_version, run.revision,
+        return PosterInfo(f"{county} 乡镇(街道)月排名", run.month, run.rule_version, run.revision,
                           run.published_at, f"共 {len(rows)} 个乡镇(街道)", footer, sections)
-        return render(info)
-    township = township_filter(session, actor, township_id)
+    township = township_filter(session, actor, run, township_id)
     assert township is not None
     rows = session.scalars(board_query(session, actor, run, "member", township.id)).all()
     head = rows[:top]
@@ -185,6 +188,5 @@ def poster_png(session: Session, actor: Actor, run: RankingRun, township_id: int
                                                           r.score, _lost(r, doc)) for r in tail]))
     if not rows:
         sections = [(EMPTY, [])]
-    info = PosterInfo(f"{township.name} 网格员月排名", run.month, run.rule_version, run.revision, run.published_at,
-                      f"共 {len(rows)} 名网格员", footer, sections)
-    return render(info)
+    return PosterInfo(f"{county_name(session, run)}{township.name} 网格员月排名", run.month, run.rule_version,
+                      run.revision, run.published_at, f"共 {len(rows)} 名网格员", footer, sections)

@@ -9,7 +9,12 @@ from server.common.schemas import In, Int, Out, QueryInt
 from server.ranking.rules import LEVELS, METRICS
 
 
-class RankingBoardQuery(In):
+class RankingCountyQuery(In):
+    county_id = QueryInt(metadata={"description": "the county (县) whose ranking: default the asker's own; needed "
+                                                  "only when the asker's scope holds several counties"})
+
+
+class RankingBoardQuery(RankingCountyQuery):
     level = ma.fields.String(load_default="member", validate=ma.validate.OneOf(LEVELS),
                              metadata={"description": "member | village | township"})
     township_id = QueryInt(metadata={"description": "only this township's rows (members: their own township)"})
@@ -22,11 +27,11 @@ class RankingExportQuery(RankingBoardQuery):
     pass
 
 
-class RankingRevisionQuery(In):
+class RankingRevisionQuery(RankingCountyQuery):
     revision = QueryInt(validate=ma.validate.Range(min=1))
 
 
-class RankingPosterQuery(In):
+class RankingPosterQuery(RankingCountyQuery):
     township_id = QueryInt(metadata={"description": "a township's top and bottom members; without it the county's "
                                                     "townships"})
     revision = QueryInt(validate=ma.validate.Range(min=1))
@@ -98,6 +103,7 @@ class RankingRuleOut(Out):
 
 
 class RankingRunOut(Out):
+    county_id = ma.fields.Integer(metadata={"description": "the county (县) the ranking belongs to"})
     month = ma.fields.String()
     revision = ma.fields.Integer(metadata={"description": "0: the draft"})
     status = ma.fields.String(metadata={"description": "draft | published"})

@@ -3,9 +3,13 @@ stored as a draft or frozen as a published revision.  The figures are read in ``
 package that reads other domains' tables); boards, "me" and months (``boards.py``), posters (``poster.py``) and the
 XLSX (``documents.py``) read the stored rows.
 
-How a month is computed (the same code on PostgreSQL and SQLite):
+Each county ranks its own members: a run belongs to a county (``county_id``), a county admin computes, publishes and
+revises only their county's month, and every query of the month reads only that county's members' rows, so one
+county's cost does not grow with the others in the database.
 
-1. the members (active accounts with the member role) and their grids; a member's home grid is the lowest-id
+How a county's month is computed (the same code on PostgreSQL and SQLite):
+
+1. the county's members (active accounts with the member role) and their grids; a member's home grid is the lowest-id
    one, and its village and township are the member's for the boards;
 2. one grouped query per source, each over the month's local days (``day`` columns, Asia/Shanghai) and never
    counting a record rejected in review: counted clock-ins on working days, distinct places of the member's
@@ -33,14 +37,16 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from server.errors import conflict, error, invalid
-from server.org.models import Area
+from server.auth.scope import Actor
+from server.errors import conflict, error, invalid, not_found
+from server.org.models import Area, subtree_range
 from server.ranking import rules
 from server.ranking.figures import MemberInfo, active, read_figures
 from server.ranking.models import RankingEntry, RankingRule, RankingRun
@@ -105,8 +111,18 @@ def list_rules(session: Session) -> Sequence[RankingRule]:
 
 # --- building a board -----------------------------------------------------------------------------------------------
 
+def county_of(session: Session, actor: Actor, county_id: int) -> Area:
+    """The county a ranking belongs to, if the actor's scope holds it (the same 404 as a missing county otherwise);
+    a county admin computes and publishes only their own county's month."""
+    county = session.get(Area, county_id)
+    if county is None or county.level != "county" or not actor.covers(county.path):
+        raise not_found("县(市、区)")
+    return county
+
+
 @dataclass
 class Board:
+    county: Area
     month: Month
     cutoff: date
     rule: RankingRule
@@ -118,17 +134,17 @@ class Board:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_month(session: Session, month: Month, today: date, calendar: Calendar) -> Board:
-    """A month's inputs under the current rule, and their digest; nothing is scored or written yet (except the
-    default rule, the first time)."""
+def read_month(session: Session, county: Area, month: Month, today: date, calendar: Calendar) -> Board:
+    """A county's month's inputs under the current rule, and their digest; nothing is scored or written yet (except
+    the default rule, the first time)."""
     rule = current_rule(session)
     cutoff = min(month.last, today)
     working_days = calendar.working_days(month.first, cutoff)
-    members, figures = read_figures(session, month.first, cutoff, working_days)
+    members, figures = read_figures(session, county, month.first, cutoff, working_days)
     if not any(active(f) for f in figures.values()):
         members = []
     digest = hashlib.sha256(rules.canonical_json({
-        "month": month.key, "cutoff": cutoff.isoformat(), "rule_version": rule.version, "rule": rule.document,
+        "county": county.id, "month": month.key, "cutoff": cutoff.isoformat(), "rule_version": rule.version, "rule": rule.document,
         "working_days": [d.isoformat() for d in working_days],
         "members": [[m.user_id, m.username, m.township_id, m.village_id, m.grid_ids[0],
                      *figures[m.user_id].as_list()] for m in members],
@@ -142,14 +158,15 @@ def read_month(session: Session, month: Month, today: date, calendar: Calendar) 
               "hazards_found": sum(f.hazards_general + f.hazards_major for f in totals),
               "tasks_due": sum(f.tasks_due + f.rechecks_due for f in totals),
               "evidence_rejected": sum(f.evidence_rejected for f in totals)}
-    return Board(month, cutoff, rule, working_days, members, figures, digest, counts)
+    return Board(county, month, cutoff, rule, working_days, members, figures, digest, counts)
 
 
 def score(session: Session, board: Board) -> Board:
     """Score, rank and aggregate the board's members into rows of the three levels."""
     doc = board.rule.document
+    lo, hi = subtree_range(board.county.path)
     areas = {a.id: a for a in session.execute(select(Area.id, Area.code, Area.name).where(
-        Area.level.in_(("township", "village"))))}
+        Area.level.in_(("township", "village")), Area.path >= lo, Area.path < hi))}
     scored, not_ranked = [], []
     for m in board.members:
         total, metrics = rules.score_member(board.figures[m.user_id], doc)
@@ -233,23 +250,36 @@ def _insert_entries(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def _store(session: Session, board: Board, *, revision: int, status: str, now: datetime,
-           published_by: str | None = None, reason: str | None = None) -> RankingRun:
-    if not board.rows and board.members:
+           published_by: str | None = None, reason: str | None = None, draft: RankingRun | None = None
+           ) -> RankingRun:
+    """Insert the run (the unique (county, month, revision) settles a race here, before any row is written), then
+    its rows: the draft's copied when ``draft`` holds the same board, else scored now."""
+    if draft is None and not board.rows and board.members:
         score(session, board)
-    run = RankingRun(month=board.month.key, revision=revision, status=status, rule_id=board.rule.id,
-                     rule_version=board.rule.version, cutoff=board.cutoff,
+    run = RankingRun(county_id=board.county.id, month=board.month.key, revision=revision, status=status,
+                     rule_id=board.rule.id, rule_version=board.rule.version, cutoff=board.cutoff,
                      working_days=[d.isoformat() for d in board.working_days],
-                     counts=board.counts,
-                     digest=board.digest, computed_at=now, published_at=now if status == "published" else None,
-                     published_by=published_by, reason=reason)
+                     counts=draft.counts if draft is not None else board.counts, digest=board.digest,
+                     computed_at=draft.computed_at if draft is not None else now,
+                     published_at=now if status == "published" else None, published_by=published_by, reason=reason)
     session.add(run)
     session.flush()
-    _insert_entries(session, [row | {"run_id": run.id} for row in board.rows])
+    if draft is not None:
+        columns = [c for c in ENTRY_COLUMNS if c != "run_id"]
+        session.execute(insert(RankingEntry).from_select(
+            ["run_id", *columns], select(literal(run.id), *(getattr(RankingEntry, c) for c in columns))
+            .where(RankingEntry.run_id == draft.id)))
+    else:
+        _insert_entries(session, [row | {"run_id": run.id} for row in board.rows])
     return run
 
 
-def _draft(session: Session, key: str) -> RankingRun | None:
-    return session.scalar(select(RankingRun).where(RankingRun.month == key, RankingRun.revision == 0))
+def _runs(county: Area, key: str) -> Select[RankingRun]:
+    return select(RankingRun).where(RankingRun.county_id == county.id, RankingRun.month == key)
+
+
+def _draft(session: Session, county: Area, key: str) -> RankingRun | None:
+    return session.scalar(_runs(county, key).where(RankingRun.revision == 0))
 
 
 def _drop(session: Session, run: RankingRun) -> None:
@@ -260,31 +290,53 @@ def _drop(session: Session, run: RankingRun) -> None:
     session.flush()
 
 
-def latest_revision(session: Session, key: str) -> int:
+def latest_revision(session: Session, county: Area, key: str) -> int:
     return session.scalar(select(func.max(RankingRun.revision)).where(
-        RankingRun.month == key, RankingRun.status == "published")) or 0
+        RankingRun.county_id == county.id, RankingRun.month == key, RankingRun.status == "published")) or 0
 
 
-def compute(session: Session, key: str, *, today: date, now: datetime, calendar: Calendar) -> RankingRun:
-    """Build the month's draft (revision 0), replacing the previous draft; published revisions are untouched."""
+Progress = Callable[[float, str], None]  # (fraction done, what is being done): a background job's progress
+
+
+def _nothing(fraction: float, step: str) -> None:
+    pass
+
+
+def compute(session: Session, county_id: int, key: str, actor: Actor, *, today: date, now: datetime,
+            calendar: Calendar, progress: Progress = _nothing) -> RankingRun:
+    """Build the county's month's draft (revision 0), replacing the previous draft; published revisions are
+    untouched."""
+    actor.require("ranking:compute")
+    county = county_of(session, actor, county_id)
     month = month_of(key, today)
-    board = read_month(session, month, today, calendar)
-    old = _draft(session, month.key)
-    if old is not None:
-        _drop(session, old)
-    return _store(session, board, revision=0, status="draft", now=now)
+    progress(0.0, "reading")
+    board = read_month(session, county, month, today, calendar)
+    progress(0.6, "scoring")
+    old = _draft(session, county, month.key)
+    try:
+        with session.begin_nested():
+            if old is not None:
+                _drop(session, old)
+            return _store(session, board, revision=0, status="draft", now=now)
+    except (IntegrityError, StaleDataError):
+        raise conflict("ranking_computing", f"{month.key} 的排名草稿正在由他人生成, 请稍后再试")
 
 
-def publish(session: Session, key: str, *, today: date, now: datetime, calendar: Calendar, published_by: str,
-            revision: int | None = None, reason: str | None = None) -> RankingRun:
-    """Freeze an ended month.  ``revision`` None means the first publication (409 once there is one); a correction
-    names the next revision and needs a reason.  The draft becomes the publication when it was computed from the
-    same inputs (same digest); otherwise the month is computed afresh."""
+def publish(session: Session, county_id: int, key: str, actor: Actor, *, today: date, now: datetime,
+            calendar: Calendar, revision: int | None = None, reason: str | None = None,
+            progress: Progress = _nothing) -> RankingRun:
+    """Freeze a county's ended month.  ``revision`` None means the first publication (409 once there is one); a
+    correction names the next revision and needs a reason.  The draft's rows are published when it was computed
+    from the same inputs (same digest); otherwise the month is computed afresh.  Either way the published run is a
+    new row, inserted before anything else is written, so of concurrent publishers of one revision the unique
+    (county, month, revision) lets exactly one through and the others get a 409."""
+    actor.require("ranking:publish")
+    county = county_of(session, actor, county_id)
     month = month_of(key, today)
     if month.last >= today:
         raise invalid("month", "该月尚未结束, 只能生成草稿; 月末之后才能发布", code="month_not_ended")
     reason = (reason or "").strip() or None
-    latest = latest_revision(session, month.key)
+    latest = latest_revision(session, county, month.key)
     if revision is None:
         if latest:
             raise conflict("ranking_published",
@@ -296,20 +348,17 @@ def publish(session: Session, key: str, *, today: date, now: datetime, calendar:
                        {"revision": latest, "next": latest + 1})
     if revision > 1 and reason is None:
         raise invalid("reason", "发布修订版必须说明更正原因", code="reason_required")
-    board = read_month(session, month, today, calendar)  # scored only if the draft is not the same month
-    draft = _draft(session, month.key)
+    progress(0.0, "reading")
+    board = read_month(session, county, month, today, calendar)  # scored only if the draft is not the same month
+    progress(0.6, "storing")
+    draft = _draft(session, county, month.key)
+    same = draft is not None and draft.digest == board.digest and draft.rule_id == board.rule.id
     try:
         with session.begin_nested():
-            if draft is not None and draft.digest == board.digest and draft.rule_id == board.rule.id:
-                draft.revision, draft.status = revision, "published"
-                draft.published_at, draft.published_by, draft.reason = now, published_by, reason
-                session.flush()
-                run = draft
-            else:
-                if draft is not None:
-                    _drop(session, draft)
-                run = _store(session, board, revision=revision, status="published", now=now,
-                             published_by=published_by, reason=reason)
+            run = _store(session, board, revision=revision, status="published", now=now,
+                         published_by=actor.username, reason=reason, draft=draft if same else None)
+            if draft is not None:
+                _drop(session, draft)
     except IntegrityError:
         raise conflict("ranking_published", f"{month.key} 的第 {revision} 版刚被他人发布", {"revision": revision})
     return run

@@ -1,15 +1,18 @@
 """Where a tip-off goes: a point in a grid to that grid and its township; a point in the county but in no grid to the
-township (else the county) whose boundary contains it; an address without a point to the county's triage queue."""
+township (else the county) whose boundary contains it; an address without a point to the triage queue of the county
+it was made in (the QR poster's township or county, else the database's only county)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.errors import error
 from server.org import service as org
 from server.org.index import grid_index
+from server.org.models import Area, path_ids
 
 
 @dataclass(frozen=True)
@@ -31,12 +34,20 @@ def route_point(session: Session, lat: float, lng: float) -> Route | None:
     return Route(area.id, area.id if area.level == "township" else None, None)
 
 
-def county_queue(session: Session) -> Route:
-    """The county's triage queue, for a tip-off with an address and no point."""
-    county = next(iter(org.counties(session)), None)
-    if county is None:
+def county_queue(session: Session, made_in: str | None = None) -> Route:
+    """The county's triage queue, for a tip-off with an address and no point: the county of ``made_in`` (the area
+    code of the township or county whose QR poster the page was opened from), else the only county of the database.
+    With several counties and no usable hint nobody could tell whose it is: 422 asking for the location."""
+    hint = session.scalar(select(Area.path).where(Area.code == made_in, Area.level.in_(("township", "county")))
+                          ) if made_in else None
+    if hint is not None:
+        return Route(path_ids(hint)[0], None, None)
+    counties = org.counties(session)
+    if not counties:
         raise error("no_county")
-    return Route(county.id, None, None)
+    if len(counties) > 1:
+        raise error("location_required", {"fields": {"location": ["请在地图上标出位置, 或从所在乡镇的举报二维码进入"]}})
+    return Route(counties[0].id, None, None)
 
 
 def route_many(session: Session, lats: np.ndarray, lngs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

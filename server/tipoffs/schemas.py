@@ -28,6 +28,11 @@ class TipoffCreate(In):
     address = ma.fields.String(validate=ma.validate.Length(max=500),
                                metadata={"description": "address text, when there is no location: the tip-off "
                                                         "goes to the county's triage queue"})
+    made_in = ma.fields.String(data_key="township", validate=ma.validate.Length(max=32),
+                               metadata={"description": "the ?township=<area code> of the QR poster the report page "
+                                                        "was opened from: names the county whose triage queue takes "
+                                                        "a tip-off without a location (with several counties and "
+                                                        "neither a location nor this: 422 location_required)"})
     photo_ids = ma.fields.List(ma.fields.String(validate=ma.validate.Length(1, 64)), validate=ma.validate.Length(max=9),
                                load_default=list,
                                metadata={"description": "ids of photos uploaded without a login, purpose tipoff"})

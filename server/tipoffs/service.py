@@ -10,7 +10,8 @@ The path of a tip-off::
 
 Routing (``routing.py``): a point in a grid goes to that grid (and its township); a point in the county but in no
 grid goes to the township (else the county) whose boundary contains it; an address without a point goes to the
-county's triage queue (the first county, in a deployment serving one); a point outside every area is refused (422).
+triage queue of the county it was made in (``made_in``: the QR poster's township code, else the only county); a point
+outside every area is refused (422).
 
 Tracking codes are 10 characters of Crockford's base 32 (50 bits, no I/L/O/U), read over the phone as
 XXXX-XXXX-XX.  A code is looked up by its keyed hash (HMAC): whatever the text given, it is normalized, hashed and
@@ -76,6 +77,7 @@ class TipoffForm(TypedDict, total=False):
     name: str | None
     phone: str | None
     website: str | None
+    made_in: str | None  # the area code of the township (or county) whose QR poster the page was opened from
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def submit(session: Session, config: Config, data: TipoffForm, *, channel: str, 
             raise ApiError(422, "location_outside_county", "举报位置不在本县范围内, 请向当地有关部门举报",
                            {"fields": problems})
         raise ApiError(422, "validation_error", "请求参数校验失败", {"fields": problems})
-    route = route or county_queue(session)
+    route = route or county_queue(session, data.get("made_in"))
     name = (data.get("name") or "").strip() or None
     code, digest = _code_for_new(session, config)
     tipoff, created = create_once(session, Tipoff, None, client_uuid, lambda: Tipoff(
