@@ -68,3 +68,16 @@ def test_a_public_upload_of_the_same_bytes_learns_nothing_about_the_other_photo(
     # a member uploading the same bytes is told, as before
     again = upload(client, world.headers("m1"), "hazard", data).get_json()
     assert "duplicate_sha256" in {f["code"] for f in again["flags"]}
+
+
+def test_another_tipsters_photo_id_does_not_hand_over_that_photo(client):
+    first = upload(client, None, "tipoff", jpeg(904))
+    assert first.status_code == 201
+    pid = first.get_json()["id"]
+    # someone else sends other bytes under the id they learnt: refused, no URL of the first photo
+    stranger = upload(client, None, "tipoff", jpeg(905), client_uuid=pid)
+    assert stranger.status_code == 409 and stranger.get_json()["code"] == "client_uuid_conflict"
+    assert "display_url" not in stranger.get_json()
+    # the tipster's own retry (the same bytes) still finds the photo its first attempt stored
+    retry = upload(client, None, "tipoff", jpeg(904), client_uuid=pid)
+    assert retry.status_code == 200 and retry.get_json()["id"] == pid

@@ -19,7 +19,7 @@ from server.auth.scope import Actor
 from server.common.geo import distance_m, to_wgs84
 from server.common.records import create_once, find_once
 from server.config import Config
-from server.errors import ApiError, invalid, not_found
+from server.errors import ApiError, error, invalid, not_found
 from server.evidence.models import PURPOSES, Photo
 from server.org.models import Area
 from server.places.models import Place
@@ -111,6 +111,10 @@ def upload(session: Session, config: Config, store: ObjectStore, actor: Actor | 
     uploader_id = actor.user_id if actor else None
     existing = find_once(session, Photo, uploader_id, client_uuid, owner="uploader_id")
     if existing is not None:  # before the work of a new photo
+        if uploader_id is None and existing.sha256 != media.sha256(data):
+            # anonymous uploads share no owner: only the same bytes make a retry, so that knowing another
+            # tipster's photo id does not hand over that photo
+            raise error("client_uuid_conflict", message="该 client_uuid 已被其他照片使用")
         return Upload(existing, False)
     place = None
     if place_id is not None:
