@@ -60,7 +60,7 @@ def create_app(config: Config | None = None, *, clock: Clock = system_clock, sto
         TESTING=config.testing,
     )
     if config.trust_proxy:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]  # Flask's documented wrap
     if not config.testing:
         web.configure_logging(config.log_level)
 

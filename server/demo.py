@@ -236,7 +236,7 @@ def _people(session: Session, rng: random.Random, scale: Scale, county: Area, to
     scopes: list[list[int]] = []
     accounts: list[dict[str, str]] = []
 
-    def add(username: str, role: str, area: dict[str, Any] | Area, extra_areas: list[int] = ()) -> None:  # type: ignore[assignment]
+    def add(username: str, role: str, area: dict[str, Any] | Area, extra_areas: Sequence[int] = ()) -> None:
         area_id = area.id if isinstance(area, Area) else area["id"]
         area_name = area.name if isinstance(area, Area) else area["name"]
         users.append({"username": username, "display_name": person_name(rng), "role": role, "phone": mobile(rng),

@@ -289,9 +289,9 @@ def handle_http_exception(err: HTTPException) -> Response:
     if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
         headers["Allow"] = ", ".join(err.valid_methods)
     original = getattr(err, "original_exception", None)
-    if status == 500 and (is_database_outage(original) or is_lost_race(original)):
+    if status == 500 and original is not None and (is_database_outage(original) or is_lost_race(original)):
         # raised where Flask wraps it (the commit in an after_request hook)
-        return handle_unexpected(err.original_exception)  # type: ignore[attr-defined]
+        return handle_unexpected(original)
     if status >= 500:
         log.exception("unhandled error", exc_info=err)
     return error_response(status, code, message, detail, headers)

@@ -139,6 +139,6 @@ def configure_logging(level: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
                                        rename_fields={"asctime": "time", "levelname": "level"}))
-    handler._gridpatrol = True  # type: ignore[attr-defined]
+    handler._gridpatrol = True  # type: ignore[attr-defined]  # marks our handler, installed once
     root.addHandler(handler)
     root.setLevel(level)

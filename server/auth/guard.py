@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 from flask import g, request
 from sqlalchemy import select
@@ -68,7 +68,7 @@ def login_required(permission: str | None = None) -> Callable[[F], F]:
             act_as(actor.user_id, actor.username)
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return decorate
 

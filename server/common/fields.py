@@ -86,8 +86,8 @@ def _refuse_numbers_as_booleans(field: ma.fields.Boolean) -> None:
             raise field.make_error("invalid", input=value)
         return load(value, attr, data, **kw)
 
-    field._deserialize = strict  # type: ignore[method-assign]
-    field._strict_bool = True  # type: ignore[attr-defined]
+    field._deserialize = strict  # type: ignore[method-assign]  # this field instance only
+    field._strict_bool = True  # type: ignore[attr-defined]  # a mark on the instance
 
 
 class Text(ma.fields.String):

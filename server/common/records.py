@@ -151,7 +151,7 @@ class ListFilters:
 
     @classmethod
     def of(cls, args: dict[str, Any]) -> Any:
-        known = {k: v for k, v in args.items() if k in cls.__dataclass_fields__}  # type: ignore[attr-defined]
+        known = {k: v for k, v in args.items() if k in cls.__dataclass_fields__}  # type: ignore[attr-defined]  # cls is a dataclass
         if isinstance(known.get("status"), list):
             known["status"] = tuple(known["status"])
         return cls(**known)

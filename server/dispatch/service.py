@@ -172,6 +172,6 @@ def get_task(session: Session, actor: Actor, task_id: int) -> Task:
     if actor.role == "member":
         if not any(a.user_id == actor.user_id for a in task.assignments):
             raise not_found("任务")
-    elif not actor.covers(session.get(Area, task.area_id).path):  # type: ignore[union-attr]
+    elif not actor.covers(session.get_one(Area, task.area_id).path):
         raise not_found("任务")
     return task

@@ -14,6 +14,7 @@ from server.hazards.models import (
     STATUSES,
     SUPERVISION_LABELS,
     SUPERVISION_LEVELS,
+    Hazard,
 )
 from server.hazards.models import allowed_actions as _allowed
 from server.org.models import township_of
@@ -154,8 +155,8 @@ class AreaNamed(_Named):
     code = ma.fields.String()
 
 
-def _township(h: object) -> dict[str, object] | None:
-    t = township_of(h.area)  # type: ignore[attr-defined]
+def _township(h: Hazard) -> dict[str, object] | None:
+    t = township_of(h.area)
     return {"id": t.id, "code": t.code, "name": t.name} if t else None
 
 

@@ -157,4 +157,4 @@ def interrupted(job: Any, connection: Any, type: Any, value: Any, traceback: Any
 
 
 def current_queue() -> ThreadQueue | RedisQueue:
-    return queue_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    return queue_of(current_app._get_current_object())  # type: ignore[attr-defined]  # the app behind the proxy

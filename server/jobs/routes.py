@@ -22,7 +22,7 @@ def _expire_stale() -> None:
 
 
 def _out(jobs: list[Any]) -> list[dict[str, Any]]:
-    rt = runtime_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    rt = runtime_of(current_app._get_current_object())  # type: ignore[attr-defined]  # the app behind the proxy
     names = service.names_of(db(), jobs)
     return [service.sign_result(service.job_out(db(), job, rt, names=names), rt) for job in jobs]
 

@@ -134,7 +134,7 @@ def _mark(rt: Runtime, job_id: int, values: dict[str, Any], *, unless_done: bool
         stmt = update(Job).where(Job.id == job_id)
         if unless_done:
             stmt = stmt.where(Job.state != "done")
-        rowcount = session.execute(stmt.values(**values)).rowcount  # type: ignore[attr-defined]
+        rowcount = session.execute(stmt.values(**values)).rowcount  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         session.commit()
         return int(rowcount or 0)
 
@@ -197,7 +197,7 @@ def _run(rt: Runtime, job_id: int) -> str:
         result = handler.handler(Work(job_id, session, actor, params, progress, rt.config, rt.store))
         done = session.execute(update(Job).where(Job.id == job_id, Job.state == "running").values(
             state="done", progress=100, message="已完成", result=result, finished_at=rt.clock()))
-        if not done.rowcount:  # type: ignore[attr-defined]  # another delivery finished it first: keep that one
+        if not done.rowcount:  # type: ignore[attr-defined]  # an UPDATE's CursorResult; 0: another delivery finished it
             session.rollback()
             return "done"
         session.commit()

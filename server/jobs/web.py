@@ -43,7 +43,7 @@ def accepted(job: dict[str, Any], *, applied: bool = False) -> Any:
 
 def the_job(job: Job) -> dict[str, Any]:
     """``done`` for a route whose answer is the finished job itself (201 JobOut)."""
-    rt = runtime_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    rt = runtime_of(current_app._get_current_object())  # type: ignore[attr-defined]  # the app behind the proxy
     return service.sign_result(service.job_out(db(), job, rt), rt)
 
 
@@ -54,7 +54,7 @@ def start(kind_name: str, params: dict[str, Any], *, area_id: int | None, done: 
     actor = current_actor()
     # the request holds no transaction while the job runs: on SQLite it would hold the one write lock
     db().commit()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     rt, queue = runtime_of(app), queue_of(app)
     job, created = service.submit(rt, kind_name=kind_name, params=params, area_id=area_id, actor=actor)
     if created:

@@ -19,7 +19,7 @@ from server.evidence import service as evidence
 from server.hazards import service as hazards
 from server.org.models import Area, subtree_range
 from server.org.spatial import spatial
-from server.patrol.models import CheckIn, PublicityVisit, Visit
+from server.patrol.models import CheckIn, FieldRecord, PublicityVisit, Visit
 from server.places import service as places
 from server.places.models import Place
 
@@ -185,17 +185,17 @@ def record_publicity(session: Session, config: Config, actor: Actor, data: dict[
     return Created(record, created)
 
 
-def records_query(model: type, actor: Actor, *, day: date | None = None, user_id: int | None = None,
+def records_query(model: type[FieldRecord], actor: Actor, *, day: date | None = None, user_id: int | None = None,
                   flagged: bool | None = None) -> Select[Any]:
     """Field records in scope; members see their own."""
-    stmt: Select[Any] = actor.filter_by_area(select(model), model.area_id)  # type: ignore[attr-defined]
+    stmt: Select[Any] = actor.filter_by_area(select(model), model.area_id)
     if actor.role == "member":
-        stmt = stmt.where(model.user_id == actor.user_id)  # type: ignore[attr-defined]
+        stmt = stmt.where(model.user_id == actor.user_id)
     if day is not None:
-        stmt = stmt.where(model.day == day)  # type: ignore[attr-defined]
+        stmt = stmt.where(model.day == day)
     if user_id is not None:
-        stmt = stmt.where(model.user_id == user_id)  # type: ignore[attr-defined]
-    return stmt.order_by(model.occurred_at.desc(), model.id.desc())  # type: ignore[attr-defined]
+        stmt = stmt.where(model.user_id == user_id)
+    return stmt.order_by(model.occurred_at.desc(), model.id.desc())
 
 
 def get_record(session: Session, model: type, actor: Actor, record_id: int) -> Any:

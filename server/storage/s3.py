@@ -55,7 +55,7 @@ class _Retry(urllib3.Retry):
                   response: BaseHTTPResponse | None = None, error: Exception | None = None,
                   _pool: ConnectionPool | None = None, _stacktrace: TracebackType | None = None) -> Self:
         if isinstance(error, urllib3.exceptions.ReadTimeoutError):
-            raise urllib3.exceptions.MaxRetryError(_pool, url or "", error) from error  # type: ignore[arg-type]
+            raise urllib3.exceptions.MaxRetryError(_pool, url or "", error) from error  # type: ignore[arg-type]  # urllib3 gives the pool when it retries
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
@@ -120,7 +120,7 @@ class S3ObjectStore(ObjectStore):
         else:
             # a short stream becomes ValueError (minio's own bare IOError looks like a network error), and the
             # stream's own errors reach the caller unchanged rather than as "store unavailable"
-            stream = UploadReader(data, length)  # type: ignore[assignment]
+            stream = UploadReader(data, length)  # type: ignore[assignment]  # minio reads any read()-able
         with source_errors():
             self._call(lambda: self.client.put_object(
                 self.bucket, key, stream, -1 if length is None else length, content_type=content_type,

@@ -4,6 +4,7 @@ set-based queries of figures.py against it, member by member."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from server.auth.models import User
 from server.dispatch.models import TaskAssignment
 from server.hazards.models import Hazard
-from server.patrol.models import CheckIn, PublicityVisit, Visit
+from server.patrol.models import CheckIn, FieldRecord, PublicityVisit, Visit
 from server.places.models import Place
 from server.ranking.rules import Figures
 from server.reports.models import DailyReport
@@ -21,9 +22,9 @@ def member_figures(session: Session, user: User, first: date, cutoff: date, work
     working = set(working_days)
     grids = [a.id for a in user.areas if a.level == "grid"]
 
-    def records(model: type) -> list:
-        return list(session.scalars(select(model).where(model.user_id == user.id, model.day >= first,  # type: ignore[attr-defined]
-                                                        model.day <= cutoff)))  # type: ignore[attr-defined]
+    def records(model: type[FieldRecord] | type[DailyReport]) -> list[Any]:
+        return list(session.scalars(select(model).where(model.user_id == user.id, model.day >= first,
+                                                        model.day <= cutoff)))
 
     places = {p.id for p in session.scalars(select(Place).where(Place.area_id.in_(grids), Place.deleted_at.is_(None)))}
     checkins, visits, publicity = records(CheckIn), records(Visit), records(PublicityVisit)
@@ -36,7 +37,7 @@ def member_figures(session: Session, user: User, first: date, cutoff: date, work
                                                   Hazard.found_day <= cutoff)):
         if h.status == "rejected":
             continue
-        if h.visit_id is not None and session.get(Visit, h.visit_id).review_status == "rejected":  # type: ignore[union-attr]
+        if h.visit_id is not None and session.get_one(Visit, h.visit_id).review_status == "rejected":
             continue
         if h.level == "major":
             f.hazards_major += 1
