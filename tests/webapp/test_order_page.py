@@ -1,19 +1,17 @@
-"""The printed rectification order (责令限期整改指令书) as Chromium prints it: one A4 sheet for a normal order and for
-a long-but-normal one, and the table's right border inside the printable width even when a description holds a long
-unbroken string."""
+"""The printed rectification order (责令限期整改指令书) as Chromium prints it: one A4 sheet for a normal order and
+for a long-but-normal one, and the table's right border inside the printable width even when a description holds a
+long unbroken string."""
 from __future__ import annotations
 
 import io
-import os
 import re
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from tests.patrol_helpers import local
 from tests.test_hazards import Loop, ok
 
-CHROMIUM = os.environ.get("GRIDPATROL_TEST_CHROMIUM", "/usr/bin/chromium")
 # The printable area of the order's @page (A4 less 22 + 18 mm across and 20 + 18 mm down), in CSS pixels.
 PRINTABLE = {"width": round((210 - 40) / 25.4 * 96), "height": round((297 - 38) / 25.4 * 96)}
 
@@ -22,21 +20,6 @@ PRINTABLE = {"width": round((210 - 40) / 25.4 * 96), "height": round((297 - 38) 
 def hazards(client: Any, world: Any, clock: Any) -> Loop:
     clock.set(local(2026, 11, 23, 10, 0))
     return Loop(client, world)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("GRIDPATROL_REQUIRE_SERVERS") == "1":
-            pytest.fail(f"{CHROMIUM} is missing (scripts/test installs it)")
-        pytest.skip("no chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from server.webapp.testing import launch_chromium
-
-    with sync_api.sync_playwright() as p:
-        b = launch_chromium(p, CHROMIUM)
-        yield b
-        b.close()
 
 
 def order_page(loop: Loop, description: str, measures: str) -> str:
