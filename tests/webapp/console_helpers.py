@@ -88,3 +88,28 @@ def api_post(live: Live, username: str, path: str, body: dict[str, Any], status:
     resp = live.api().post("/api/v1" + path, headers=live_headers(live, username), json=body)
     assert resp.status_code == status, (path, resp.status_code, resp.get_json())
     return resp.get_json()
+
+
+def pending_checkins(live: Live, session: Any, username: str, grid: str, n: int) -> list[int]:
+    """``n`` unflagged pending clock-ins of ``username`` in their grid, a minute apart, written straight into the
+    database (a long queue without n uploads); they share one real photo.  Their ids, oldest first."""
+    from datetime import datetime
+
+    from server.db import CLI, set_context
+    from server.patrol.models import CheckIn
+
+    user = live.world.users[username]
+    area_id = live.world.areas[grid].id
+    shared = photo(live, username, "checkin")
+    start = datetime.now(timezone.utc) - timedelta(hours=2)
+    set_context(session, CLI)
+    rows = []
+    for i in range(n):
+        at = start + timedelta(minutes=i)
+        rows.append(CheckIn(client_uuid=str(uuid.uuid4()), user_id=user.id, area_id=area_id, device_time=at,
+                            received_at=at, occurred_at=at, day=at.astimezone(SHANGHAI).date(), lat=29.2, lng=120.05,
+                            accuracy=10.0, photo_ids=[shared], flags=[], review_status="pending", counted=False,
+                            geofence="in_area", distance_m=0.0))
+    session.add_all(rows)
+    session.commit()
+    return [r.id for r in rows]

@@ -13,6 +13,7 @@ from tests.webapp.console_helpers import (  # noqa: F401
     console_login,
     console_phone,
     desk,
+    pending_checkins,
     publicity,
 )
 from tests.webapp.helpers import log_in
@@ -162,4 +163,34 @@ def test_bulk_approval_follows_the_filters_and_refuses_a_queue_that_changed(desk
         rec = session.get(CheckIn, r["id"])
         assert (rec.review_status, rec.reviewed_by_id) == ("approved", town1)
     assert session.get(CheckIn, mine["id"]).review_status == "pending"     # another member: not in the filter
+    assert not desk.js_errors, desk.js_errors
+
+
+def test_the_keyboard_pages_through_a_long_queue_without_skipping_a_record(desk, live, session):  # noqa: F811
+    """25 records: the server sends 20 at a time; after three decisions on the first page, j past the last card goes
+    on with the first record not yet shown (the decided ones left the queue, so nothing is skipped)."""
+    from playwright.sync_api import expect
+
+    ids = pending_checkins(live, session, "m1", "G1", 25)
+    console_login(desk, "town1")
+    expect(desk.get_by_test_id("review-summary")).to_contain_text("待审核 25 条, 其中有异常标记 0 条")
+    cards = desk.locator("[data-record]")
+    expect(cards).to_have_count(20)
+    expect(desk.get_by_role("navigation", name="翻页")).to_contain_text("第 1 / 2 页, 共 25 条")
+    first_page = [c.get_attribute("data-record") for c in cards.all()]
+    assert first_page == [f"checkin:{i}" for i in ids[:20]]            # oldest first, as the server orders them
+    for n in range(3):
+        desk.keyboard.press("a")
+        desk.locator("[data-record] .gc-decision-approved").nth(n).wait_for()
+    expect(desk.get_by_test_id("review-summary")).to_contain_text("待审核 22 条")
+    for _ in range(16):                                                  # from the 4th card to the 20th
+        desk.keyboard.press("j")
+    expect(desk.locator(".gc-focus")).to_have_attribute("data-record", first_page[19])
+    desk.keyboard.press("j")                                             # past the last: the queue goes on
+    expect(desk.locator(".gc-focus")).to_have_attribute("data-record", f"checkin:{ids[20]}")
+    desk.keyboard.press("a")
+    expect(desk.locator(".gc-focus")).to_have_attribute("data-record", f"checkin:{ids[21]}")
+    session.rollback()
+    assert [session.get(CheckIn, i).review_status for i in ids[:4]] == ["approved"] * 3 + ["pending"]
+    assert session.get(CheckIn, ids[20]).review_status == "approved"
     assert not desk.js_errors, desk.js_errors

@@ -383,7 +383,8 @@ export function Review({ user }) {
     setF(next); setWin({ page: 1, focus: 0 }); setFocus(0);
   };
   useEffect(() => { if (q.data) setFocus(Math.min(win.focus, Math.max(q.data.items.length - 1, 0))); }, [q.data]);
-  useEffect(() => { const el = refs.current[focus]; if (el && document.activeElement !== el && !modalNow.current) el.focus({ preventScroll: false }); }, [focus, q.data]);
+  // (the latest focus, not this render's: a key pressed before this effect ran must not be undone by it)
+  useEffect(() => { const el = refs.current[focusNow.current]; if (el && document.activeElement !== el && !modalNow.current) el.focus({ preventScroll: false }); }, [focus, q.data]);
 
   function record(it, d) {
     setDecided((m) => Object.assign({}, m, { [keyOf(it)]: d }));
@@ -456,7 +457,9 @@ export function Review({ user }) {
     const start = (win.page - 1) * PAGE;
     const gone = view === 'pending' ? shown.filter((it) => decided[keyOf(it)] || inflight.current.has(keyOf(it))).length : 0;
     const offset = start + shown.length - gone;
-    setWin({ page: Math.floor(offset / PAGE) + 1, focus: offset % PAGE });
+    const to = Math.floor(offset / PAGE) + 1;
+    setWin({ page: to, focus: offset % PAGE });
+    if (to === win.page) q.reload();      // the same page number now holds the records that came after
   }
   function goPage(n) { if (n > win.page) nextPage(); else setWin({ page: n, focus: 0 }); }
   function next(from) {
