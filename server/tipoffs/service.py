@@ -132,9 +132,8 @@ def submit(session: Session, config: Config, data: TipoffForm, *, channel: str, 
         problems["location"] = ["请提供位置 (定位) 或地址"]
     if problems:
         if set(problems) == {"location"} and location:
-            raise ApiError(422, "location_outside_county", "举报位置不在本县范围内, 请向当地有关部门举报",
-                           {"fields": problems})
-        raise ApiError(422, "validation_error", "请求参数校验失败", {"fields": problems})
+            raise ApiError(422, "location_outside_county", detail={"fields": problems})
+        raise ApiError(422, "validation_error", detail={"fields": problems})
     route = route or county_queue(session, data.get("made_in"))
     name = (data.get("name") or "").strip() or None
     code, digest = _code_for_new(session, config)
@@ -218,12 +217,13 @@ def annotate(session: Session, tipoffs: Sequence[Tipoff]) -> list[Tipoff]:
     names = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(area_ids)))} if area_ids else {}
     rewards = {r.tipoff_id: r for r in session.scalars(
         select(TipoffReward).where(TipoffReward.tipoff_id.in_([t.id for t in items])))} if items else {}
-    for t in items:
-        t.public_status = statuses[t.id][0]  # type: ignore[attr-defined]
-        t.tipster_tipoffs = counts.get(t.phone_hash, 0) if t.phone_hash else None  # type: ignore[attr-defined]
-        t.area = names.get(t.area_id)  # type: ignore[attr-defined]
-        t.township = names.get(t.township_id) if t.township_id else None  # type: ignore[attr-defined]
-        t.reward = rewards.get(t.id)  # type: ignore[attr-defined]
+    for item in items:
+        t: Any = item  # the attributes below are for this answer only, not columns
+        t.public_status = statuses[t.id][0]
+        t.tipster_tipoffs = counts.get(t.phone_hash, 0) if t.phone_hash else None
+        t.area = names.get(t.area_id)
+        t.township = names.get(t.township_id) if t.township_id else None
+        t.reward = rewards.get(t.id)
     return items
 
 
@@ -236,7 +236,7 @@ def _check_received(tipoff: Tipoff) -> None:
 
 
 def _flush_claim(session: Session) -> None:
-    flush_or_conflict(session, "tipoff_changed", "该举报刚被他人处理, 请刷新后重试")
+    flush_or_conflict(session, "tipoff_changed")
 
 
 def _claim(session: Session, actor: Actor, tipoff: Tipoff, status: str, now: datetime, **changes: Any) -> None:
@@ -314,7 +314,7 @@ def convert(session: Session, actor: Actor, tipoff_id: int, data: dict[str, Any]
     address = data.get("address") or tipoff.address
     if data.get("place_id") is None and area.level == "grid" and not (address and data.get("responsible_party")):
         # an order needs someone to address: the place, or an address and who answers for it
-        raise ApiError(422, "validation_error", "请求参数校验失败", {"fields": {
+        raise ApiError(422, "validation_error", detail={"fields": {
             "place_id": ["请选择隐患所在的企业(场所), 或填写地址和责任单位(人)"],
             **({} if data.get("responsible_party") else {"responsible_party": ["未选择企业(场所)时必填"]}),
             **({} if address else {"address": ["未选择企业(场所)且举报未填地址时必填"]})}})
