@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,8 @@ from server import demo, demo_activity
 from server.audit.models import AuditEntry
 from server.auth.models import User
 from server.auth.scope import actor_for
+from server.common.timeutil import LOCAL_TZ
+from server.dispatch.models import TaskAssignment
 from server.evidence.models import Photo
 from server.hazards.models import (
     Hazard,
@@ -25,6 +27,7 @@ from server.hazards.models import (
 from server.org.models import Area
 from server.patrol.models import CheckIn, PublicityVisit, Visit
 from server.ranking.models import RankingEntry, RankingRun
+from server.reports import service as reports
 from server.reports.models import Bulletin, DailyReport
 from server.review import service as review
 from server.storage import LocalObjectStore, S3ObjectStore
@@ -56,7 +59,7 @@ def _counts(session: Any) -> dict[str, int]:
 
 
 def test_the_demo_history_shows_every_stage_through_the_services_and_replays_the_same(app, session, engine,
-                                                                                      tmp_path):
+                                                                                      tmp_path, client, clock):
     store = _s3_store() or app.extensions["gridpatrol.store"]
     made = _seed(app, session, store)
     assert (made.first_day, made.last_day) == (date(2026, 2, 1), TODAY - timedelta(days=1))
@@ -115,6 +118,28 @@ def test_the_demo_history_shows_every_stage_through_the_services_and_replays_the
                 for r in session.scalars(select(m).where(m.review_status == "rejected"))]
     assert rejected and all(r.review_reason for r in rejected)
 
+    # clock-ins: most before nine, some late, some sent hours later from an offline phone, some outside the grid;
+    # visits answer their checklist, with photos on the answers; publicity; tasks, some done, some still open
+    checkins = session.scalars(select(CheckIn)).all()
+    late = [c for c in checkins if c.occurred_at.astimezone(LOCAL_TZ).hour >= 9]
+    assert 0 < len(late) < len(checkins) / 4
+    assert any(c.received_at - c.occurred_at > timedelta(hours=1) for c in checkins)
+    assert any(c.geofence == "out_of_area" for c in checkins)
+    visits = session.scalars(select(Visit)).all()
+    assert visits and all(v.answers for v in visits)
+    assert any(a.get("photo_ids") for v in visits for a in v.answers)
+    assert session.scalar(select(func.count()).select_from(PublicityVisit))
+    assert set(session.scalars(select(TaskAssignment.status))) >= {"open", "done"}
+
+    # a report stores its day's counts, counted in the database: the same as the draft's lists, on every day
+    for report in session.scalars(select(DailyReport)):
+        member = session.get(User, report.user_id)
+        d = reports.draft(session, actor_for(member), report.day, TODAY)
+        assert reports.day_counts(session, member.id, report.day) == {
+            "clocked_in": d["checkin"] is not None, "visits": len(d["visits"]), "hazards": len(d["hazards"]),
+            "major_hazards": sum(h.level == "major" for h in d["hazards"]), "publicity": len(d["publicity"]),
+            "tasks_done": len(d["tasks_done"]), "tasks_open": len(d["tasks_open"])}, (member.username, report.day)
+
     # reports (some late, some missing) and a bulletin per township and past day
     assert session.scalar(select(func.count()).select_from(DailyReport).where(DailyReport.late.is_(True)))
     townships = session.scalar(select(func.count()).select_from(Area).where(Area.level == "township"))
@@ -132,6 +157,15 @@ def test_the_demo_history_shows_every_stage_through_the_services_and_replays_the
             assert store.stat(key).size > 0
     assert demo_activity.summary(session, made)[0].startswith("history 2026-02-01 to 2026-03-03 (31 days)")
 
+    # the decided reviews name their reviewer (a township admin) and a time inside the history
+    decided = [r for m in (CheckIn, Visit, PublicityVisit)
+               for r in session.scalars(select(m).where(m.review_status.in_(("approved", "rejected"))))]
+    reviewers = {u.id: u.role for u in session.scalars(select(User).where(User.role == "township_admin"))}
+    assert decided and all(reviewers.get(r.reviewed_by_id) == "township_admin" for r in decided)
+    assert all(date(2026, 2, 1) <= r.reviewed_at.date() <= TODAY for r in decided)
+
+    _boards_are_not_empty(client, clock)
+
     # the same seed replays the same history, into another store
     from tests.conftest import _truncate
 
@@ -142,11 +176,49 @@ def test_the_demo_history_shows_every_stage_through_the_services_and_replays_the
     assert (_counts(session), demo_activity.digest(session), again.counts) == (counts, digest, made.counts)
 
 
+def _boards_are_not_empty(client: Any, clock: Any) -> None:
+    """What a newcomer opens on the morning after the history, through the API the console and the phone use: no
+    board, queue or list is empty, and each shows what it is there to show."""
+    clock.set(datetime(2026, 3, 4, 1, 30, tzinfo=UTC))  # 09:30 in the county
+
+    def get(user: str, url: str) -> Any:
+        token = client.post("/api/v1/auth/login", json={"username": user, "password": demo.DEMO_PASSWORD})
+        assert token.status_code == 200, token.get_json()
+        resp = client.get(url, headers={"Authorization": f"Bearer {token.get_json()['access_token']}"})
+        assert resp.status_code == 200, (url, resp.get_json())
+        return resp.get_json()
+
+    # the township admin's desk: the review queue (flagged first), decisions with who/when/why, the board, the
+    # day's dispatch, yesterday's bulletin, the members' reports, places and people
+    queue = get("town01", "/api/v1/reviews")
+    assert queue and queue[0]["flags"]
+    decided = get("town01", "/api/v1/reviews?status=decided")
+    assert decided and all(d["reviewed_by"] and d["reviewed_at"] for d in decided)
+    assert any(d["review_status"] == "rejected" and d["review_reason"] for d in decided)
+    for url in ("/api/v1/hazards", "/api/v1/tasks", "/api/v1/reports", "/api/v1/places", "/api/v1/users",
+                "/api/v1/bulletins"):
+        assert get("town01", url), url
+    # the county's desk: every stage of the board, overdue and escalated, supervision, the tip-off queue, the
+    # rewards ledger with a paid reward, the months of the ranking, the audit log
+    board = get("admin", "/api/v1/hazards?page_size=100")
+    assert {h["status"] for h in board} >= {"reported", "ordered", "rectified", "rechecked", "closed", "rejected"}
+    assert any(h["overdue_days"] for h in board) and get("admin", "/api/v1/hazards/escalated")
+    assert get("admin", "/api/v1/hazards/supervised")["items"]
+    assert get("admin", "/api/v1/hazards/stats?start=2026-02-01&end=2026-03-03")
+    assert any(t["status"] == "received" for t in get("admin", "/api/v1/tipoffs"))
+    ledger = get("admin", "/api/v1/tipoffs/rewards?start=2026-02-01&end=2026-03-03")
+    assert any(row["reward"]["paid_on"] for row in ledger["rows"])
+    months = {m["month"]: m for m in get("admin", "/api/v1/rankings/months")}
+    assert months["2026-02"]["revisions"] and months["2026-03"]["draft"]
+    assert get("admin", "/api/v1/audit")
+    # a member's phone: today's screen, their tasks, their reports
+    for url in ("/api/v1/me/today", "/api/v1/me/tasks", "/api/v1/reports"):
+        assert get("member0001", url), url
+
+
 @pytest.mark.parametrize("kind", ["camera", "screenshot"])
 def test_a_shot_carries_the_exif_its_story_needs(kind):
     """The hand-written EXIF reads back as a camera's (or as none, for a screenshot) through the media library."""
-    from datetime import datetime
-
     import media
 
     bases = demo_activity._base_pictures(__import__("random").Random(1), 2)
