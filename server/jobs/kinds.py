@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 from server.jobs.service import Work, kind
 
@@ -14,6 +14,17 @@ def _moment(work: Work) -> tuple[date, datetime]:
     return date.fromisoformat(work.params["today"]), datetime.fromisoformat(work.params["now"])
 
 
+# the ranking service's steps (ranking.service.Progress: fraction done, step), as the console says them
+_RANKING_STEPS = {"reading": "正在读取 {month} 的数据", "scoring": "正在计分并保存", "storing": "正在保存"}
+
+
+def _ranking_progress(work: Work) -> Callable[[float, str], None]:
+    def report(fraction: float, step: str) -> None:
+        work.progress(10 + int(85 * fraction), _RANKING_STEPS.get(step, step).format(month=work.params["month"]))
+
+    return report
+
+
 def _run_result(run: Any) -> dict[str, Any]:
     return {"run_id": run.id, "month": run.month, "revision": run.revision, "county_id": run.county_id}
 
@@ -23,11 +34,10 @@ def ranking_compute(work: Work) -> dict[str, Any]:
     from server.ranking import rules, service
 
     today, now = _moment(work)
-    work.progress(10, f"正在计算 {work.params['month']} 的排名草稿")
     assert work.actor is not None
     run = service.compute(work.session, work.params["county_id"], work.params["month"], work.actor, today=today,
-                          now=now, calendar=rules.load_calendar(work.config.ranking_calendar or None))
-    work.progress(95, "正在保存")
+                          now=now, calendar=rules.load_calendar(work.config.ranking_calendar or None),
+                          progress=_ranking_progress(work))
     return _run_result(run)
 
 
@@ -36,12 +46,11 @@ def ranking_publish(work: Work) -> dict[str, Any]:
     from server.ranking import rules, service
 
     today, now = _moment(work)
-    work.progress(10, f"正在计算并发布 {work.params['month']} 的排名")
     assert work.actor is not None
     run = service.publish(work.session, work.params["county_id"], work.params["month"], work.actor, today=today,
                           now=now, calendar=rules.load_calendar(work.config.ranking_calendar or None),
-                          revision=work.params.get("revision"), reason=work.params.get("reason"))
-    work.progress(95, "正在保存")
+                          revision=work.params.get("revision"), reason=work.params.get("reason"),
+                          progress=_ranking_progress(work))
     return _run_result(run)
 
 

@@ -208,14 +208,27 @@ def _run(rt: Runtime, job_id: int) -> str:
             session.rollback()
         except Exception:  # a query cut short (RQ's timeout) leaves its connection unusable: drop it
             session.invalidate()
-        if rt.interrupts and isinstance(exc, rt.interrupts):
-            exc = ApiError(500, "job_interrupted", CODES["job_interrupted"][1], {"reason": type(exc).__name__})
+        if (stop := _interrupt_in(exc, rt.interrupts)) is not None:
+            exc = ApiError(500, "job_interrupted", CODES["job_interrupted"][1], {"reason": type(stop).__name__})
         elif not isinstance(exc, ApiError):
             log.exception("job failed", extra={"job_id": job_id, "kind": kind_name})
         fail(rt, job_id, exc)
         return "failed"
     finally:
         session.close()
+
+
+def _interrupt_in(exc: BaseException, interrupts: tuple[type[BaseException], ...]) -> BaseException | None:
+    """The queue's stop (RQ's timeout) behind ``exc``: the driver may have turned it into its own error (a query
+    cancelled on the way out) with the stop as the cause or context."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while interrupts and current is not None and id(current) not in seen:
+        if isinstance(current, interrupts):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
