@@ -211,6 +211,20 @@ _FIELD_MESSAGES = {
 }
 
 
+# marshmallow's Range: "Must be greater than or equal to 0 and less than or equal to 10000." and its variants
+_RANGE = re.compile(r"Must be (?:(greater than(?: or equal to)?) (\S+?))?(?: and )?(?:(less than(?: or equal to)?) "
+                    r"(\S+?))?\.")
+_BOUND_WORDS = {"greater than or equal to": "不小于", "greater than": "大于", "less than or equal to": "不大于",
+                "less than": "小于"}
+
+
+def _range_text(low_op: str | None, low: str | None, high_op: str | None, high: str | None) -> str:
+    if low_op == "greater than or equal to" and high_op == "less than or equal to":
+        return f"应在 {low} 到 {high} 之间"
+    parts = [f"{_BOUND_WORDS[op]} {value}" for op, value in ((low_op, low), (high_op, high)) if op]
+    return "应" + " 且".join(parts)
+
+
 def translate_messages(messages: Any) -> Any:
     if isinstance(messages, dict):
         return {str(k): translate_messages(v) for k, v in messages.items()}
@@ -228,8 +242,11 @@ def translate_messages(messages: Any) -> Any:
             return f"长度须在 {low} 到 {high} 之间"
         if messages.startswith("Shorter than minimum length"):
             return "短于最小长度 " + messages.rsplit(" ", 1)[-1].rstrip(".")
-        if messages.startswith("Must be greater than or equal to") or messages.startswith("Must be less than"):
-            return "超出允许范围: " + messages
+        if messages.startswith("Length must be "):
+            return "长度须为 " + messages.removeprefix("Length must be ").rstrip(".")
+        bounds = _RANGE.fullmatch(messages)
+        if bounds:
+            return _range_text(*bounds.groups())
         return messages
     return messages
 

@@ -7,8 +7,10 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 import media.errors
-from server.errors import _STATUS_CODES, CODES
+from server.errors import _STATUS_CODES, CODES, translate_messages
 from server.storage.local import SignedUrlRefused
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # call → (index or keyword of the code, the status it answers with: an index, or a fixed status)
 CALLS: dict[str, tuple[int | str, int | None]] = {
     "ApiError": (1, None), "error_response": (1, None), "conflict": (0, 409), "_unauthorized": (0, 401),
-    "flush_or_conflict": (1, 409), "SignedUrlRefused": (0, 403),
+    "flush_or_conflict": (1, 409), "SignedUrlRefused": (0, 403), "error": (0, None),
 }
 
 
@@ -47,7 +49,7 @@ def _raised() -> dict[str, set[tuple[int | None, str]]]:
                     found["boundary_invalid" if code is None else getattr(code, "value", "?")].add((422, where))
                 elif name in ("not_found", "forbidden"):
                     found[name].add((404 if name == "not_found" else 403, where))
-                elif name in CALLS:
+                elif name in CALLS and not (name == "error" and isinstance(func, ast.Attribute)):  # log.error
                     index, status = CALLS[name]
                     args = node.args
                     if isinstance(index, int) and len(args) > index and isinstance(args[index], ast.Constant) \
@@ -87,3 +89,44 @@ def test_the_openapi_document_publishes_the_catalogue(app):
     published = json.loads((ROOT / "client_schema" / "openapi.json").read_text(encoding="utf-8"))["x-error-codes"]
     assert published == {code: {"status": list(s), "message": m} for code, (s, m) in CODES.items()}
     assert published["hazard_changed"] == {"status": [409], "message": "该隐患刚被他人处理, 请刷新后重试"}
+
+
+def test_no_call_site_repeats_the_catalogues_message():
+    """A call site gives a message only when it says more than the catalogue's (ApiError takes the catalogue's)."""
+    repeated = []
+    for top in ("server", "media"):
+        for path in (ROOT / top).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                at = {"ApiError": (1, 2), "conflict": (0, 1), "flush_or_conflict": (1, 2)}.get(name)
+                if at is None or len(node.args) <= at[1]:
+                    continue
+                code, message = (getattr(node.args[i], "value", None) for i in at)
+                if code in CODES and message == CODES[code][1]:
+                    repeated.append(f"{path.relative_to(ROOT)}:{node.lineno} {code}")
+    assert not repeated, repeated
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("Must be greater than or equal to 0 and less than or equal to 10000.", "应在 0 到 10000 之间"),
+    ("Must be greater than or equal to -90.0 and less than or equal to 90.0.", "应在 -90.0 到 90.0 之间"),
+    ("Must be greater than or equal to 1.", "应不小于 1"),
+    ("Must be less than or equal to 5.", "应不大于 5"),
+    ("Must be greater than 0 and less than 10.", "应大于 0 且小于 10"),
+    ("Length must be 3.", "长度须为 3"),
+])
+def test_range_and_length_messages_are_said_in_chinese(english, chinese):
+    assert translate_messages({"f": [english]}) == {"f": [chinese]}
+
+
+def test_a_number_out_of_range_is_refused_in_chinese_through_the_api(client, patrol_world, clock):
+    from tests.patrol_helpers import local, publicity
+
+    clock.set(local(2026, 11, 23, 10, 0))
+    body = publicity(clock(), patrol_world.places["P1"].id, people_reached=20000)
+    resp = client.post("/api/v1/publicity", headers=patrol_world.headers("m1"), json=body)
+    assert resp.status_code == 422, resp.get_json()
+    assert resp.get_json()["detail"]["fields"]["people_reached"] == ["应在 0 到 10000 之间"]
