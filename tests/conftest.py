@@ -143,7 +143,18 @@ def app(config: Config, clock: FakeClock, engine: Engine) -> Iterator[Any]:
     _truncate(engine)
     application = create_app(config, clock=clock, engine=engine)
     yield application
+    _finish_jobs()
     _truncate(engine)
+
+
+def _finish_jobs() -> None:
+    """Let jobs a test started in the app's threads (server/jobs, embedded mode) end before the tables are emptied:
+    a job still writing would wait on the cleanup and the cleanup on it."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("job-"):
+            thread.join(timeout=120)
 
 
 @pytest.fixture
