@@ -352,7 +352,9 @@ class Seeder:
             raise ValueError("the demo activity needs a seeded county (gridpatrol demo seeds one)")
 
     def admin_of(self, township_id: int) -> Actor:
-        return self.admins.get(township_id) or self.county_admin  # type: ignore[return-value]
+        found = self.admins.get(township_id) or self.county_admin
+        assert found is not None  # __init__ refuses a county without its admin
+        return found
 
     # .. the clock ....................................................................................................
 
@@ -399,7 +401,7 @@ class Seeder:
                 gps = (lat + self.rng.choice([-1, 1]) * self.rng.uniform(0.08, 0.2),
                        lng + self.rng.choice([-1, 1]) * self.rng.uniform(0.08, 0.2))
             elif fraud == "screenshot":
-                camera, gps, taken = None, None, None  # type: ignore[assignment]
+                camera, gps, taken = None, None, None  # type: ignore[assignment]  # a screenshot has no EXIF
             elif fraud == "old_time":
                 taken = when - timedelta(hours=self.rng.randrange(20, 60))
             segment = exif_segment(camera, taken, gps)
@@ -691,7 +693,7 @@ class Seeder:
                         statement=self.rng.choice(["已按整改措施落实到位, 现场已恢复正常", "已更换并建立检查台账",
                                                    "负责人已整改, 附整改后照片"]))
         self.made.add("hazards:rectified")
-        order = self.s.get(Hazard, hazard_id).current_order  # type: ignore[union-attr]
+        order = self.s.get_one(Hazard, hazard_id).current_order
         if order is not None:
             self.pending.setdefault((grid.township_id, "rectification"), []).append(
                 (order.id, list(order.flags), local_day(when)))
@@ -709,7 +711,7 @@ class Seeder:
             return
         other = self._grid_member(grid, not_id=rectifier_id)
         by_admin = level == "major" or other is None or f.get("recheck_by_admin") or self.rng.random() < 0.35
-        actor = self.admin_of(grid.township_id) if by_admin else other.actor  # type: ignore[union-attr]
+        actor = self.admin_of(grid.township_id) if by_admin else other.actor  # type: ignore[union-attr]  # no other: by_admin
         self.as_(actor)
         day = local_day(when)
         fail = f.pop("fail", False)
