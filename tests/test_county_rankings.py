@@ -142,13 +142,20 @@ def test_the_cli_ranks_every_county_or_the_one_named(app, session, two):
 
 
 def test_the_migration_gives_existing_runs_the_county_of_the_database(engine):
-    """0014 filled county_id from the only county and keys runs on (county, month, revision)."""
+    """0014 keys runs on (county, month, revision) and makes the member-day indexes cover the ranking's reads."""
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             unique = conn.execute(text(
                 "SELECT pg_get_indexdef(indexrelid) FROM pg_index JOIN pg_class c ON c.oid = indrelid "
                 "WHERE c.relname = 'ranking_runs' AND indisunique AND NOT indisprimary")).scalars().all()
             assert any("(county_id, month, revision)" in u for u in unique), unique
+            # a county's month reads its members' records from the index alone, not the pages other counties share
+            covering = dict(conn.execute(text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+                "('ix_checkins_user_day', 'ix_visits_user_day', 'ix_publicity_user_day')")).all())
+            assert covering["ix_visits_user_day"].endswith("(user_id, day) INCLUDE (place_id, review_status)")
+            assert covering["ix_publicity_user_day"].endswith("(user_id, day) INCLUDE (place_id, review_status)")
+            assert covering["ix_checkins_user_day"].endswith("(user_id, day) INCLUDE (counted, review_status)")
         else:
             sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ranking_runs'")).scalar_one()
             assert "UNIQUE (county_id, month, revision)" in sql, sql

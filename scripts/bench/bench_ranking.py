@@ -36,7 +36,9 @@ from sqlalchemy import func, select, text  # noqa: E402
 from server import demo  # noqa: E402
 from server.audit.service import CLI, install, set_context  # noqa: E402
 from server.auth.models import User  # noqa: E402
+from server.auth.scope import SYSTEM  # noqa: E402
 from server.db import make_engine, make_sessionmaker  # noqa: E402
+from server.org.models import Area  # noqa: E402
 from server.ranking import figures, rules, service  # noqa: E402
 from server.ranking.testing import activity, reference  # noqa: E402
 
@@ -92,6 +94,10 @@ def measure(url: str) -> dict:
     calendar = rules.load_calendar()
     now = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
     out: dict = {"publish": [], "compute": [], "publish_after_draft": [], "read": []}
+    with sessions() as session:
+        county = session.scalar(select(Area).where(Area.level == "county"))
+        assert county is not None
+        county_id = county.id
 
     def fresh() -> None:  # forget earlier runs, so each measurement computes and writes a month from scratch
         with engine.begin() as conn:
@@ -103,7 +109,7 @@ def measure(url: str) -> dict:
         with sessions() as session:
             set_context(session, CLI)
             t = time.perf_counter()
-            run = service.publish(session, MONTH, today=TODAY, now=now, calendar=calendar, published_by="bench")
+            run = service.publish(session, county_id, MONTH, SYSTEM, today=TODAY, now=now, calendar=calendar)
             session.commit()
             out["publish"].append(time.perf_counter() - t)
             out["members_ranked"] = run.counts["members"]
@@ -111,17 +117,17 @@ def measure(url: str) -> dict:
         with sessions() as session:
             set_context(session, CLI)
             t = time.perf_counter()
-            service.compute(session, MONTH, today=TODAY, now=now, calendar=calendar)
+            service.compute(session, county_id, MONTH, SYSTEM, today=TODAY, now=now, calendar=calendar)
             session.commit()
             out["compute"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            run = service.publish(session, MONTH, today=TODAY, now=now, calendar=calendar, published_by="bench")
+            run = service.publish(session, county_id, MONTH, SYSTEM, today=TODAY, now=now, calendar=calendar)
             session.commit()
             out["publish_after_draft"].append(time.perf_counter() - t)
         with sessions() as session:
             first, last = rules.month_days(YEAR, MON)
             t = time.perf_counter()
-            figures.read_figures(session, first, last, calendar.working_days(first, last))
+            figures.read_figures(session, county, first, last, calendar.working_days(first, last))
             out["read"].append(time.perf_counter() - t)
 
     with sessions() as session:

@@ -51,7 +51,7 @@ class CheckIn(FieldRecord, Base):
 
     __tablename__ = "checkins"
     __table_args__ = (
-        Index("ix_checkins_user_day", "user_id", "day"),
+        Index("ix_checkins_user_day", "user_id", "day", postgresql_include=["counted", "review_status"]),
         Index("ix_checkins_area_day", "area_id", "day"),
         Index("ix_checkins_day", "day"),  # the month's scans (ranking, bulletins) over every member
         # one counted clock-in per member per day, enforced by the database against concurrent arrivals
@@ -70,7 +70,7 @@ class Visit(FieldRecord, Base):
 
     __tablename__ = "visits"
     __table_args__ = (
-        Index("ix_visits_user_day", "user_id", "day"),
+        Index("ix_visits_user_day", "user_id", "day", postgresql_include=["place_id", "review_status"]),
         Index("ix_visits_area_day", "area_id", "day"),
         Index("ix_visits_place_day", "place_id", "day"),
         Index("ix_visits_day", "day"),
@@ -92,7 +92,7 @@ class PublicityVisit(FieldRecord, Base):
 
     __tablename__ = "publicity_visits"
     __table_args__ = (
-        Index("ix_publicity_user_day", "user_id", "day"),
+        Index("ix_publicity_user_day", "user_id", "day", postgresql_include=["place_id", "review_status"]),
         Index("ix_publicity_place_day", "place_id", "day"),
         Index("ix_publicity_area_day", "area_id", "day"),
         Index("ix_publicity_day", "day"),

@@ -70,15 +70,21 @@ def _per_user(session: Session, stmt: Any) -> dict[int, int]:
     return {row[0]: int(row[1] or 0) for row in session.execute(stmt)}
 
 
+def coverage_pairs(model: Any, first: date, cutoff: date, members: Any) -> Any:
+    """The month's (member, place) pairs of visits or publicity by the ``members`` (a subquery of user ids): whether
+    every record of the pair was rejected, and how many were — the largest query of the month."""
+    rejected = case((model.review_status == "rejected", 1), else_=0)
+    return (select(model.user_id.label("user_id"), model.place_id.label("place_id"),
+                   func.min(rejected).label("all_rejected"), func.sum(rejected).label("rejected"))
+            .where(model.user_id.in_(members), model.day >= first, model.day <= cutoff)
+            .group_by(model.user_id, model.place_id))
+
+
 def _coverage(session: Session, model: Any, first: date, cutoff: date, members: Any
               ) -> tuple[dict[int, int], dict[int, int]]:
     """For visits or publicity: per member, the distinct places of their own grids they recorded a record of
     ``model`` at that was not rejected, and how many of their records were rejected; one scan of the month."""
-    rejected = case((model.review_status == "rejected", 1), else_=0)
-    pairs = (select(model.user_id.label("user_id"), model.place_id.label("place_id"),
-                    func.min(rejected).label("all_rejected"), func.sum(rejected).label("rejected"))
-             .where(model.user_id.in_(members), model.day >= first, model.day <= cutoff)
-             .group_by(model.user_id, model.place_id).subquery())
+    pairs = coverage_pairs(model, first, cutoff, members).subquery()
     covered = case((and_(UserArea.user_id.is_not(None), Place.deleted_at.is_(None), pairs.c.all_rejected == 0), 1),
                    else_=0)
     places: dict[int, int] = {}
