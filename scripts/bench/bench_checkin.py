@@ -12,6 +12,8 @@ grid, a fresh client_uuid each, over 50 keep-alive connections.  Three servers, 
 For each: req/s and p50/p99 at saturation (connections back to back) and at about half of the saturation rate
 (each connection paced), non-201 answers and socket errors (counted, never fatal), CPU ms per request of the
 gunicorn workers and of PostgreSQL.  In process, without load: SQL statements and app CPU ms per clock-in.
+GRIDPATROL_BENCH_CHECKIN_PROFILE=N prints instead of the wrk runs the statements of one clock-in and the N top lines
+(cumulative) of a cProfile of 300 clock-ins in process.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ SECONDS = int(os.environ.get("GRIDPATROL_BENCH_SECONDS", "15"))
 WORKERS = os.environ.get("GRIDPATROL_BENCH_WORKERS", "4")
 THREADS = os.environ.get("GRIDPATROL_BENCH_THREADS", "4")
 MEMBERS = int(os.environ.get("GRIDPATROL_BENCH_MEMBERS", "200"))
+PROFILE = int(os.environ.get("GRIDPATROL_BENCH_CHECKIN_PROFILE", "0"))  # > 0: print that many cProfile lines
 JWT_KEYS = "bench:bench-secret-key-0123456789abcdef"
 LOG = open(os.environ.get("GRIDPATROL_BENCH_LOG", "/tmp/gridpatrol-bench-gunicorn.log"), "ab")  # noqa: SIM115
 LUA = ROOT / "scripts/bench/checkin.lua"
@@ -253,7 +256,21 @@ def in_process(url: str, members_file: str, n: int = 300) -> tuple[float, float]
     for i in range(n):
         post(*lines[i % len(lines)])
     cpu_ms = (time.process_time() - t) / n * 1000
-    return count[0] / n, cpu_ms
+    statements = count[0] / n
+    if PROFILE:
+        import cProfile
+        import pstats
+        seen: list[str] = []
+        event.listen(engine, "before_cursor_execute", lambda _c, _cur, stmt, *a: seen.append(" ".join(stmt.split()[:4])))
+        post(*lines[0])
+        print("  the statements of one clock-in: " + " | ".join(seen))
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(n):
+            post(*lines[i % len(lines)])
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(PROFILE)
+    return statements, cpu_ms
 
 
 def main() -> None:
@@ -277,6 +294,8 @@ def main() -> None:
     statements, cpu_ms = in_process(url, members_file)
     print(f"in process, one at a time: {statements:.1f} SQL statements and {cpu_ms:.1f} ms app CPU per clock-in "
           f"(the SQL floor: 4 statements and a commit)", flush=True)
+    if PROFILE:
+        return
 
     bare, bare_half = measure("bare Flask JSON endpoint", "scripts.bench.floor_app:app", {}, members_file, pm)
     sql, sql_half = measure("hand-written SQL floor", "scripts.bench.bench_checkin_floor_sql:app", env, members_file,
