@@ -41,7 +41,7 @@ from typing import Any
 from PIL import Image
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from server.audit.service import AuditContext, set_context
 from server.auth.models import User
@@ -313,7 +313,7 @@ class Seeder:
         # the county's areas, places and people stay loaded for the whole run: the session keeps no expired
         # objects (expire_on_commit is off), so every session.get of a place, grid or user the services make is
         # answered from memory instead of a query that joins four areas and decodes their boundaries
-        areas = {a.id: a for a in s.scalars(select(Area))}
+        areas = {a.id: a for a in s.scalars(select(Area).options(undefer(Area.boundary)))}
         self._loaded: list[Any] = list(areas.values())
         self.townships = sorted(a.id for a in areas.values() if a.level == "township")
         self.county = next(a for a in areas.values() if a.level == "county")

@@ -36,7 +36,9 @@ class Area(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
     # byte order ("C") on PostgreSQL: the subtree range trick needs '/' to sort just below '0' in every locale
     path: Mapped[str] = mapped_column(String(255).with_variant(String(255, collation="C"), "postgresql"), default="")
-    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # deferred: every place, visit and hazard loads its area and three parents; none of them needs the polygons
+    # (active_history keeps the audit's "unchanged boundary" check exact when an unloaded boundary is set)
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSONType, deferred=True, active_history=True)
     min_lng: Mapped[float | None] = mapped_column(Float)
     min_lat: Mapped[float | None] = mapped_column(Float)
     max_lng: Mapped[float | None] = mapped_column(Float)
