@@ -69,7 +69,7 @@ def find_once(session: Session, model: type[T], user_id: int | None, client_uuid
 
 
 def create_once(session: Session, model: type[T], user_id: int | None, client_uuid: str | None,
-                build: Callable[[], T], owner: str | None = "user_id") -> tuple[T, bool]:
+                build: Callable[[], T], owner: str | None = "user_id", *, looked_up: bool = False) -> tuple[T, bool]:
     """(record, created).  A retry of the same UUID by the same user finds the record the first attempt made,
     whatever the body says now; the same UUID from someone else is a 409 (``owner`` None: ownerless records, see
     ``find_once``).  Without a UUID the record is simply made.
@@ -77,10 +77,12 @@ def create_once(session: Session, model: type[T], user_id: int | None, client_uu
     A concurrent duplicate that loses the race on the unique client_uuid leaves nothing of its own behind: inside
     a batch (an open savepoint) the attempt gets a savepoint of its own; a single-record request has written
     nothing else, so the whole transaction is rolled back, which saves two round trips on the common path.
-    An IntegrityError that is not about client_uuid propagates, after the rollback."""
+    An IntegrityError that is not about client_uuid propagates, after the rollback.  ``looked_up``: the caller has
+    just run ``find_once`` itself and found nothing, so it is not repeated (a duplicate that appeared since is
+    caught by the unique client_uuid as above)."""
     if client_uuid is None:
         return _add(session, build), True
-    found = find_once(session, model, user_id, client_uuid, owner)
+    found = None if looked_up else find_once(session, model, user_id, client_uuid, owner)
     if found is not None:
         return found, False
     uuid_col = model.client_uuid  # type: ignore[attr-defined]  # every model passed here has the column

@@ -131,10 +131,14 @@ def record_visit(session: Session, config: Config, actor: Actor, data: dict[str,
         checklists.require_fit(session, checklist, place.sector)
         answers, findings = checklists.check_answers(checklist.definition, data["answers"])
         record_key = f"visits:{data['client_uuid']}"
-        photo_flags = evidence.attach(session, actor, data.get("photo_ids", []), record=record_key, kind="visit")
+        # one query for the visit's photos and every answer's
+        loaded = evidence.load_photos(
+            session, [*data.get("photo_ids", []), *(pid for answer in answers for pid in answer["photo_ids"])])
+        photo_flags = evidence.attach(session, actor, data.get("photo_ids", []), record=record_key, kind="visit",
+                                      loaded=loaded)
         for answer in answers:
             photo_flags += evidence.attach(session, actor, answer["photo_ids"], record=record_key, kind="visit",
-                                           field=f"answers.{answer['item_id']}")
+                                           field=f"answers.{answer['item_id']}", loaded=loaded)
         far = None
         if place.lat is not None and place.lng is not None:
             far = distance_m(lat, lng, place.lat, place.lng)
