@@ -21,7 +21,8 @@ def test_a_tipoff_with_photo_and_location_is_tracked_and_markup_stays_text(phone
     data = jpeg(99, size=(400, 300))
     path = photo_file(tmp_path, "tip.jpg", data)
 
-    phone.goto("/report")
+    township = live.world.areas["T1"].code
+    phone.goto(f"/report?township={township}")  # as the township's QR poster opens it
     phone.get_by_label("举报类别").select_option(label="消防通道堵塞、消防设施损坏")
     phone.get_by_label("问题描述").fill(f"楼道堆满电动车 {XSS}")
     phone.get_by_label("拍照或选择照片").set_input_files(str(path))
@@ -30,7 +31,9 @@ def test_a_tipoff_with_photo_and_location_is_tracked_and_markup_stays_text(phone
     phone.get_by_label("手机号").fill("13800138000")
     assert not phone.locator("input[name=website]").is_visible()   # the honeypot is not for people
     shot(phone, "12-report")
-    phone.get_by_role("button", name="提交举报").click()
+    with phone.expect_request(lambda r: r.method == "POST" and r.url.endswith("/api/v1/tipoffs")) as sent:
+        phone.get_by_role("button", name="提交举报").click()
+    assert sent.value.post_data_json["township"] == township
     code_box = phone.get_by_test_id("tracking-code")
     code_box.wait_for()
     code = code_box.inner_text()

@@ -46,6 +46,8 @@ function ReportForm() {
       const body = { client_uuid: clientUuid, category: f.category, description: f.description.trim(), photo_ids: photos.map((p) => p.id), website: f.website };
       if (fix && fix.lat != null) body.location = { lat: fix.lat, lng: fix.lng, accuracy: fix.accuracy, coord_system: 'wgs84' };
       if (f.address.trim()) body.address = f.address.trim();
+      const madeIn = new URLSearchParams(location.search).get('township');  // the QR poster's township: routes an address without a point
+      if (madeIn) body.township = madeIn.slice(0, 32);
       if (f.name.trim()) body.name = f.name.trim();
       if (f.phone.trim()) body.phone = f.phone.trim();
       setReceipt(await api.post('/tipoffs', body, { auth: false }));
