@@ -83,7 +83,7 @@ class Scale:
 
 
 TINY = Scale("tiny", townships=2, villages_per_township=1, grids_per_village=2, members_per_grid=1.0, places=60)
-DEMO = Scale("demo", townships=5, villages_per_township=6, grids_per_village=4, members_per_grid=1.5, places=3000)
+DEMO = Scale("demo", townships=5, villages_per_township=3, grids_per_village=4, members_per_grid=1.5, places=3000)
 COUNTY = Scale("county", townships=25, villages_per_township=20, grids_per_village=6, members_per_grid=1.7,
                places=170_000)
 
