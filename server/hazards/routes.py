@@ -17,6 +17,7 @@ from server.hazards.schemas import (
     CorrectIn,
     HazardCreate,
     HazardDetail,
+    HazardExportIn,
     HazardOut,
     HazardQuery,
     OrderIn,
@@ -229,7 +230,7 @@ def export(args: dict[str, Any]) -> Any:
 
 @blp.route("/exports", methods=["POST"])
 @login_required("hazard:report")
-@blp.arguments(HazardQuery)
+@blp.arguments(HazardExportIn, required=False)  # no body: every hazard in scope
 @blp.response(201, JobOut, description="the finished job: result {key, filename, bytes, url (signed), expires_at}")
 @blp.alt_response(202, schema=JobOut, description=JOB_ACCEPTED)
 def export_job(args: dict[str, Any]) -> Any:
@@ -237,7 +238,7 @@ def export_job(args: dict[str, Any]) -> Any:
 
     Takes the list's filters as a JSON body.  The workbook is stored; the finished job's ``result.url`` fetches it
     (signed, made afresh on each ``GET /api/v1/jobs/{id}``)."""
-    return jobs.start("hazard_export", {"filters": HazardQuery().dump(args), **jobs.asked_at(clock_now())},
+    return jobs.start("hazard_export", {"filters": HazardExportIn().dump(args), **jobs.asked_at(clock_now())},
                       area_id=jobs.own_area(current_actor()), done=jobs.the_job)
 
 

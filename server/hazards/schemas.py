@@ -128,6 +128,12 @@ class HazardQuery(In):
     end = ma.fields.Date(metadata={"description": "found on or before this local day"})
 
 
+class HazardExportIn(HazardQuery):
+    """The list's filters as a JSON body (a background export): the same fields, integers typed as JSON types them."""
+    area_id = Int(metadata={"description": "the area and everything under it"})
+    place_id = Int()
+
+
 class StatsQuery(In):
     area_id = QueryInt(metadata={"description": "default: my area; rows for it and each of its children"})
     start = ma.fields.Date(required=True, metadata={"description": "hazards found from this local day"})

@@ -3,6 +3,8 @@ bulk-approves the rest of the unflagged); the database holds exactly those decis
 reads the reasons in their own client."""
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from server.audit.models import AuditEntry
@@ -190,7 +192,13 @@ def test_the_keyboard_pages_through_a_long_queue_without_skipping_a_record(desk,
     expect(desk.locator(".gc-focus")).to_have_attribute("data-record", f"checkin:{ids[20]}")
     desk.keyboard.press("a")
     expect(desk.locator(".gc-focus")).to_have_attribute("data-record", f"checkin:{ids[21]}")
-    session.rollback()
+    # the focus moves on at once and the decision is sent behind it: wait for the card to show the server's answer
+    desk.locator(f'[data-record="checkin:{ids[20]}"] .gc-decision-approved').wait_for()
+    for _ in range(50):
+        session.rollback()
+        if session.get(CheckIn, ids[20]).review_status == "approved":
+            break
+        time.sleep(0.2)
     assert [session.get(CheckIn, i).review_status for i in ids[:4]] == ["approved"] * 3 + ["pending"]
     assert session.get(CheckIn, ids[20]).review_status == "approved"
     assert not desk.js_errors, desk.js_errors
