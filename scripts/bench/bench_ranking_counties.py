@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import bench_ranking  # noqa: E402  # scripts/bench is on the path when a benchmark runs
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
@@ -41,7 +41,6 @@ from server.audit.service import CLI, install, set_context  # noqa: E402
 from server.auth.scope import SYSTEM  # noqa: E402
 from server.db import make_engine, make_sessionmaker  # noqa: E402
 from server.ranking import rules, service  # noqa: E402
-from server.ranking.testing import activity  # noqa: E402
 
 MONTH, YEAR, MON = "2026-10", 2026, 10
 TODAY = date(2026, 11, 23)
@@ -57,14 +56,6 @@ FIELD_TABLES = {"checkins": "ix_checkins_day", "visits": "ix_visits_day", "publi
 SUFFIXED = {("users", "username"), ("places", "natural_key"), ("users", "wechat_openid")}
 
 
-def reset(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def vacuum(url: str) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -73,26 +64,11 @@ def vacuum(url: str) -> None:
 
 
 def prepare(url: str) -> dict[str, Any]:
-    from gen_scale import seed
-    county = demo.COUNTY
-    size = replace(county, name=f"county×{SCALE:g}", townships=max(1, round(county.townships * SCALE)),
-                   places=round(county.places * SCALE))
-    reset(url)
+    """One county's month, made as the ranking benchmark makes it, then vacuumed for index-only scans."""
     t = time.perf_counter()
-    made = seed(url, places=True, scale=size)
-    engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
-    install(sessions)
-    with sessions() as session:
-        set_context(session, CLI)
-        from server.checklists.service import load_directory
-        load_directory(session)
-        session.commit()
-        rows = activity.generate_month(session, YEAR, MON, seed=7, is_working=rules.load_calendar().is_working)
-        session.commit()
-    engine.dispose()
+    made = bench_ranking.prepare(url, SCALE)
     vacuum(url)
-    return {"members": made.members, "grids": made.grids, "rows": rows.counts, "made_s": time.perf_counter() - t}
+    return {"members": made["members"], "grids": made["grids"], "rows": made["rows"], "made_s": time.perf_counter() - t}
 
 
 def _columns(conn: Connection, table: str) -> list[tuple[str, str]]:
