@@ -45,7 +45,7 @@ def test_a_wechat_login_becomes_a_ticket_the_web_view_spends_once(config, clock,
     # only the hash is kept, and the login is in the audit log like any other
     assert session.scalar(select(LoginTicket.ticket_hash)) != ticket["ticket"]
     methods = [e.summary.get("method") for e in session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "auth.login"))]
+        AuditEntry.action == "auth.login").order_by(AuditEntry.id))]
     assert methods == ["wechat", "ticket"]
 
 
